@@ -26,4 +26,34 @@ void mesh_release(mesh *m);
 long mesh_add_vert(mesh *m, double x, double y, double z);
 int mesh_add_tri(mesh *m, uint32_t a, uint32_t b, uint32_t c);
 
+/* ---- I/O (src/mesh/mesh_read.c, src/mesh/mesh_write.c) -------------------- */
+typedef enum mesh_format { MESH_FMT_AUTO = 0, MESH_FMT_STL, MESH_FMT_STL_ASCII, MESH_FMT_OBJ,
+                           MESH_FMT_PLY, MESH_FMT_XYZ } mesh_format;
+/* Format from a file name's extension (.stl .obj .ply .xyz), MESH_FMT_AUTO if unknown. */
+mesh_format mesh_format_from_path(const char *path);
+/* Read STL (binary or ASCII, detected), OBJ, PLY (ascii / binary_little_endian /
+ * binary_big_endian; faces optional -> point cloud) or XYZ. Identical STL vertices
+ * are welded. Errors are located (file:line for text formats). */
+sl_status mesh_read_file(const char *path, mesh_format fmt, mesh *out, sl_err *err);
+sl_status mesh_read_mem(const char *name, const char *data, size_t n, mesh_format fmt,
+                        mesh *out, sl_err *err);
+/* Write atomically (temp file + rename). MESH_FMT_AUTO picks from the extension;
+ * .stl means binary STL. */
+sl_status mesh_write_file(const mesh *m, const char *path, mesh_format fmt, sl_err *err);
+
+/* ---- properties (src/mesh/mesh_props.c) ------------------------------------ */
+typedef struct mesh_props {
+    double area_mm2;
+    double volume_mm3;        /* signed, by the divergence theorem */
+    double bbox_mm[6];        /* xmin ymin zmin xmax ymax zmax */
+    size_t n_boundary_edges;  /* edges used by exactly one triangle */
+    size_t n_nonmanifold_edges; /* edges used by more than two triangles */
+    int watertight;           /* every edge used exactly twice, consistently oriented */
+    long euler;               /* V - E + F over referenced vertices */
+    long n_components;        /* connected components (by shared edges) */
+    long genus;               /* for a closed orientable surface: sum over components of
+                                 (2 - chi_i) / 2; -1 when not watertight */
+} mesh_props;
+void mesh_compute_props(const mesh *m, mesh_props *p);
+
 #endif
