@@ -931,7 +931,7 @@ static void context_units(rd *r, uint64_t ctx, double *len_mm, double *ang_rad, 
 }
 
 /* ---- representations and placements ------------------------------------------ */
-typedef struct rep { uint64_t id; uint32_t cls; double len_mm, ang_rad; char unit[16]; } rep;
+typedef struct rep { uint64_t id; uint32_t cls; double len_mm, ang_rad; char unit[16]; uint8_t product; } rep;
 typedef struct link { uint32_t child, parent; geom_xform x; } link;
 
 typedef struct graph {
@@ -985,6 +985,7 @@ static long rep_index(const graph *g, uint64_t id) { return map_get(&g->rmap, id
 /* Visit class cls with transform x: instances for its solids, recurse into children. */
 static int place(rd *r, graph *g, uint32_t cls, const geom_xform *x, int depth, size_t *budget) {
     if (depth > 16 || *budget == 0) return 0;
+    size_t first_inst = r->b->n_instances;
     for (size_t i = 0; i < g->n_reps; i++) {
         if (uf_find(g->uf, (uint32_t)i) != cls) continue;
         const p21_entity *e = ent(r, g->reps[i].id);
@@ -999,6 +1000,10 @@ static int place(rd *r, graph *g, uint32_t cls, const geom_xform *x, int depth, 
             long s = read_solid(r, ie->id);
             if (r->oom) return -1;
             if (s < 0) continue;
+            /* the same solid listed by two representations of one shape counts once */
+            int dup = 0;
+            for (size_t q = first_inst; q < r->b->n_instances && !dup; q++) dup = r->b->instances[q].solid == (uint32_t)s;
+            if (dup) continue;
             if (!r->b->unit[0] || r->b->n_instances == 0) {
                 snprintf(r->b->unit, sizeof r->b->unit, "%s", g->reps[i].unit);
                 r->b->unit_mm = g->reps[i].len_mm;
@@ -1119,19 +1124,38 @@ sl_status brep_from_p21(const p21_doc *doc, brep **out, sl_err *err) {
             if (add_link(&g, (uint32_t)child, (uint32_t)i, &x)) { st = SL_ERR_NOMEM; goto done; }
         }
     }
+    /* representations that are the shape of a product (SHAPE_DEFINITION_REPRESENTATION
+     * of a PRODUCT_DEFINITION_SHAPE); other ones (property containers, ...) are not
+     * roots when product shapes exist */
+    for (size_t i = 0; i < n; i++) {
+        const p21_entity *e = p21_doc_entity(doc, i);
+        const p21_part *sd = part_of(&r, e, "SHAPE_DEFINITION_REPRESENTATION");
+        if (!sd) continue;
+        const p21_entity *de = ent(&r, aref(sd, 0));
+        if (!part_of(&r, de, "PRODUCT_DEFINITION_SHAPE")) continue;
+        long ri = rep_index(&g, aref(sd, 1));
+        if (ri >= 0) g.reps[ri].product = 1;
+    }
     /* roots: classes that are nobody's child */
     {
         uint8_t *is_child = calloc(g.n_reps + 1, 1);
-        if (!is_child) { st = SL_ERR_NOMEM; goto done; }
+        uint8_t *is_prod = calloc(g.n_reps + 1, 1);
+        if (!is_child || !is_prod) { free(is_child); free(is_prod); st = SL_ERR_NOMEM; goto done; }
         for (size_t l = 0; l < g.n_links; l++) is_child[uf_find(g.uf, g.links[l].child)] = 1;
+        int any_prod_root = 0;
+        for (size_t i = 0; i < g.n_reps; i++)
+            if (g.reps[i].product) is_prod[uf_find(g.uf, (uint32_t)i)] = 1;
+        for (size_t i = 0; i < g.n_reps; i++)
+            if (uf_find(g.uf, (uint32_t)i) == i && !is_child[i] && is_prod[i]) any_prod_root = 1;
         size_t budget = 200000;
         geom_xform id;
         geom_xform_identity(&id);
         for (size_t i = 0; i < g.n_reps; i++) {
-            if (uf_find(g.uf, (uint32_t)i) != i || is_child[i]) continue;
+            if (uf_find(g.uf, (uint32_t)i) != i || is_child[i] || (any_prod_root && !is_prod[i])) continue;
             if (place(&r, &g, (uint32_t)i, &id, 0, &budget)) { st = SL_ERR_NOMEM; break; }
         }
         free(is_child);
+        free(is_prod);
         if (st) goto done;
     }
     /* solids in no representation (or only in cyclic ones): place them as they are */
