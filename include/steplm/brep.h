@@ -128,4 +128,9 @@ void brep_add_diag(brep *b, uint64_t id, const char *fmt, ...) __attribute__((fo
 /* Point of an edge at fraction s in [0, 1] from v0 to v1. */
 vec3 brep_edge_point(const brep *b, const brep_edge *e, double s);
 
+/* Bounding box of all placed instances from vertices and sampled edges (a close
+ * estimate of the exact box, used to pick a deflection). bbox = xmin ymin zmin
+ * xmax ymax zmax; returns 0, or -1 when the brep has no placed vertex. */
+int brep_bbox_estimate(const brep *b, double bbox[6]);
+
 #endif

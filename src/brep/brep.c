@@ -2,6 +2,7 @@
  * surface data. Reading from STEP is in brep_read.c. */
 #include "steplm/brep.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,4 +143,38 @@ vec3 brep_edge_point(const brep *b, const brep_edge *e, double s) {
     vec3 p;
     geom_curve_eval(b->curves[e->curve], e->t0 + s * (e->t1 - e->t0), &p, NULL, NULL);
     return p;
+}
+
+int brep_bbox_estimate(const brep *b, double bbox[6]) {
+    for (int i = 0; i < 3; i++) { bbox[i] = INFINITY; bbox[i + 3] = -INFINITY; }
+    int any = 0;
+    for (size_t k = 0; k < b->n_instances; k++) {
+        const brep_instance *in = &b->instances[k];
+        if (in->solid >= b->n_solids) continue;
+        const brep_solid *so = &b->solids[in->solid];
+        for (uint32_t si = 0; si < so->n_shells; si++) {
+            const brep_shell *sh = &b->shells[so->first_shell + si];
+            for (uint32_t fi = 0; fi < sh->n_faces; fi++) {
+                const brep_face *f = &b->faces[sh->first_face + fi];
+                for (uint32_t li = 0; li < f->n_loops; li++) {
+                    const brep_loop *l = &b->loops[f->first_loop + li];
+                    for (uint32_t ci = 0; ci < l->n_coedges; ci++) {
+                        const brep_edge *e = &b->edges[b->coedges[l->first_coedge + ci].edge];
+                        int ns = e->curve < 0 || b->curves[e->curve]->kind == GEOM_CURVE_LINE ? 1 : 16;
+                        for (int s = 0; s <= ns; s++) {
+                            vec3 p = geom_xform_point(&in->x, brep_edge_point(b, e, (double)s / ns));
+                            if (!isfinite(p.x) || !isfinite(p.y) || !isfinite(p.z)) continue;
+                            double c[3] = {p.x, p.y, p.z};
+                            for (int i = 0; i < 3; i++) {
+                                if (c[i] < bbox[i]) bbox[i] = c[i];
+                                if (c[i] > bbox[i + 3]) bbox[i + 3] = c[i];
+                            }
+                            any = 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return any ? 0 : -1;
 }

@@ -448,6 +448,18 @@ void geom_surf_eval(const geom_surf *s, double u, double v, int nd, vec3 *out) {
         return;
     }
     case GEOM_SURF_BSPLINE:
+        /* closed B-spline surfaces are evaluated periodically (the tessellator
+         * unwraps parameters across the seam) */
+        if (s->period_u) {
+            double a = s->bs.knots_u[s->bs.deg_u];
+            u = a + fmod(u - a, s->period_u);
+            if (u < a) u += s->period_u;
+        }
+        if (s->period_v) {
+            double a = s->bs.knots_v[s->bs.deg_v];
+            v = a + fmod(v - a, s->period_v);
+            if (v < a) v += s->period_v;
+        }
         bspline_surf_eval(&s->bs, u, v, nd, out);
         return;
     case GEOM_SURF_REVOLUTION: {
@@ -580,7 +592,7 @@ static int closed_dir(const geom_surf *s, int dir, double u0, double u1, double 
         double e = v3_dist(a, c);
         if (e > scale) scale = e;
         (void)d;
-        if (v3_dist(a, b) > 1e-7 * (1 + v3_len(a))) return 0;
+        if (v3_dist(a, b) > 1e-6 * (1 + v3_len(a))) return 0;
     }
     return scale > 1e-9;
 }
@@ -720,7 +732,10 @@ double geom_surf_project(const geom_surf *s, vec3 p, const double *hint, double 
         /* grid search when no hint or the hinted result is not on the surface */
         vec3 q0;
         geom_surf_eval(s, u0 > -1e299 ? u0 : 0, v0 > -1e299 ? v0 : 0, 0, &q0);
-        double scale = 1e-7 * (1 + v3_len(p));
+        /* a hinted local minimum is kept when it is within the usual modelling
+         * tolerance: points of a trimming curve lie off their surface by about that
+         * much, and a global search would jump across ill-conditioned regions */
+        double scale = 1e-4 * (1 + v3_len(p));
         if (!hint || best > scale) {
             double gu0 = u0 > -1e299 ? u0 : -1, gu1 = u1 < 1e299 ? u1 : 1;
             double gv0 = v0 > -1e299 ? v0 : -1, gv1 = v1 < 1e299 ? v1 : 1;

@@ -154,7 +154,7 @@ static int ensure_edge(solid_ctx *c, uint32_t ei, dvec *ts) {
 }
 
 /* ---- one face ------------------------------------------------------------------ */
-typedef struct bpt { uint32_t id; double u, v; vec3 p; } bpt;
+typedef struct bpt { uint32_t id; double u, v; vec3 p; int ce; uint32_t edge; } bpt;
 typedef struct bloop { bpt *pts; size_t n, cap; double umin, umax, vmin, vmax; } bloop;
 
 static int bloop_push(bloop *l, bpt p) {
@@ -167,6 +167,186 @@ static int bloop_push(bloop *l, bpt p) {
     }
     l->pts[l->n++] = p;
     return 0;
+}
+
+
+static double co(const bpt *p, int d) { return d ? p->v : p->u; }
+static void co_add(bpt *p, int d, double x) { if (d) p->v += x; else p->u += x; }
+
+static double loop_area(const bloop *l) {
+    double a = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const bpt *p = &l->pts[i], *q = &l->pts[(i + 1) % l->n];
+        a += p->u * q->v - q->u * p->v;
+    }
+    return 0.5 * a;
+}
+
+/* A seam edge used twice in one loop: if both uses landed on the same side of the
+ * period (continuity cannot tell), move the second use and what follows it by one
+ * period, to the side that gives the loop the orientation the face expects. */
+static void fix_seams(const geom_surf *S, bloop *bl, int sense) {
+    for (int d = 0; d < 2; d++) {
+        double P = d ? S->period_v : S->period_u;
+        if (!P) continue;
+        for (size_t i = 0; i < bl->n; i++) {
+            /* first point of a coedge whose edge occurred earlier in the loop */
+            if (i && bl->pts[i - 1].ce == bl->pts[i].ce) continue;
+            size_t j0 = SIZE_MAX;
+            for (size_t j = 0; j < i; j++)
+                if (bl->pts[j].edge == bl->pts[i].edge && bl->pts[j].ce != bl->pts[i].ce) { j0 = j; break; }
+            if (j0 == SIZE_MAX) continue;
+            double m1 = 0, m2 = 0;
+            size_t n1 = 0, n2 = 0;
+            for (size_t j = j0; j < bl->n && bl->pts[j].ce == bl->pts[j0].ce; j++) { m1 += co(&bl->pts[j], d); n1++; }
+            for (size_t j = i; j < bl->n && bl->pts[j].ce == bl->pts[i].ce; j++) { m2 += co(&bl->pts[j], d); n2++; }
+            m1 /= (double)n1; m2 /= (double)n2;
+            if (fabs(m1 - m2) > 0.25 * P) continue;
+            for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, P);
+            if (loop_area(bl) * sense < 0)
+                for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, -2 * P);
+        }
+    }
+}
+
+/* Points strictly between uv a and uv b along the straight (u, v) segment, subdivided
+ * until the chord deflection holds; appended to *out with new mesh vertices. */
+static int seam_points(solid_ctx *c, const geom_surf *S, const double a[2], const double z[2], double defl,
+                       bloop *out, int depth) {
+    if (depth > 12) return 0;
+    double m[2] = {0.5 * (a[0] + z[0]), 0.5 * (a[1] + z[1])};
+    vec3 pa, pz, pm;
+    geom_surf_eval(S, a[0], a[1], 0, &pa);
+    geom_surf_eval(S, z[0], z[1], 0, &pz);
+    geom_surf_eval(S, m[0], m[1], 0, &pm);
+    double dev = v3_dist(pm, v3_scale(v3_add(pa, pz), 0.5));
+    if (dev <= defl && depth >= 1) return 0;
+    if (dev <= defl * 0.25 && depth == 0) return 0;
+    if (seam_points(c, S, a, m, defl, out, depth + 1)) return -1;
+    long id = mesh_add_vert(c->m, pm.x, pm.y, pm.z);
+    if (id < 0) return -1;
+    bpt p = {(uint32_t)id, m[0], m[1], pm, -1, UINT32_MAX};
+    if (bloop_push(out, p)) return -1;
+    return seam_points(c, S, m, z, defl, out, depth + 1);
+}
+
+/* Join two loops that wrap around direction d (travel Ta, Tb) into one polygon:
+ * A, A0 shifted by Ta, seam, B from the point nearest that end, seam back. */
+static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t ia, size_t ib, int d,
+                     double Ta, double Tb, double defl) {
+    bloop *A = &loops[ia], *B = &loops[ib];
+    double P = fabs(Ta);
+    if (Ta * Tb > 0) {
+        /* same direction: walk B backwards */
+        for (size_t i = 0; i < B->n / 2; i++) { bpt t = B->pts[i]; B->pts[i] = B->pts[B->n - 1 - i]; B->pts[B->n - 1 - i] = t; }
+        Tb = -Tb;
+    }
+    double target = co(&A->pts[0], d) + Ta;
+    size_t k = 0;
+    double best = INFINITY;
+    for (size_t i = 0; i < B->n; i++) {
+        double x = co(&B->pts[i], d) - target;
+        x -= P * round(x / P);
+        if (fabs(x) < best) { best = fabs(x); k = i; }
+    }
+    bloop out = {0};
+    for (size_t i = 0; i < A->n; i++) if (bloop_push(&out, A->pts[i])) goto oom;
+    bpt a0s = A->pts[0];
+    co_add(&a0s, d, Ta);
+    if (bloop_push(&out, a0s)) goto oom;
+    /* B from k, unwrapped by continuity, starting next to the shifted A0 */
+    bpt bk = B->pts[k];
+    double x = co(&bk, d) - target;
+    co_add(&bk, d, -P * round(x / P));
+    /* seam from a0s to bk: shared points (computed on the unshifted copy) */
+    bloop seam = {0};
+    double sa[2] = {A->pts[0].u, A->pts[0].v}, sz[2] = {bk.u, bk.v};
+    if (d == 0) sz[0] -= Ta; else sz[1] -= Ta;
+    if (seam_points(c, S, sa, sz, defl, &seam, 0)) { free(seam.pts); goto oom; }
+    for (size_t i = 0; i < seam.n; i++) {
+        bpt p = seam.pts[i];
+        co_add(&p, d, Ta);
+        if (bloop_push(&out, p)) { free(seam.pts); goto oom; }
+    }
+    bpt prev = bk;
+    if (bloop_push(&out, bk)) { free(seam.pts); goto oom; }
+    for (size_t j = 1; j <= B->n; j++) {
+        bpt p = B->pts[(k + j) % B->n];
+        double y = co(&p, d) - co(&prev, d);
+        co_add(&p, d, -P * round(y / P));
+        if (bloop_push(&out, p)) { free(seam.pts); goto oom; }
+        prev = p;
+    }
+    /* the last pushed is bk shifted by Tb (~ A0); seam back down to A0 */
+    for (size_t i = seam.n; i-- > 0;)
+        if (bloop_push(&out, seam.pts[i])) { free(seam.pts); goto oom; }
+    free(seam.pts);
+    free(A->pts);
+    *A = out;
+    B->n = 0;
+    (void)Tb;
+    return 0;
+oom:
+    free(out.pts);
+    return -1;
+}
+
+/* v (d = 0) or u (d = 1) of a pole of S beyond `from` in direction `side`; 0 found. */
+static int find_pole(const geom_surf *S, int d, int side, double from, double *pole) {
+    if (d != 0) return -1;
+    double cand = NAN;
+    if (S->kind == GEOM_SURF_SPHERE) cand = side > 0 ? M_PI / 2 : -M_PI / 2;
+    else if (S->kind == GEOM_SURF_CONE) cand = -S->r1 / tan(S->r2);
+    else {
+        double u0, u1, v0, v1;
+        geom_surf_range(S, &u0, &u1, &v0, &v1);
+        cand = side > 0 ? v1 : v0;
+        if (!(fabs(cand) < 1e299)) return -1;
+        vec3 dd[3];
+        geom_surf_eval(S, 0.5 * (u0 + u1), cand, 1, dd);
+        if (!(v3_len(dd[1]) <= 1e-7 * (v3_len(dd[2]) + 1e-300))) return -1;
+    }
+    if (!isfinite(cand) || (side > 0 ? cand <= from : cand >= from)) return -1;
+    *pole = cand;
+    return 0;
+}
+
+/* Close a single loop that wraps around u with the pole on the face's side. */
+static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T, int sense, double defl) {
+    int side = (T > 0 ? 1 : -1) * sense;     /* the face lies left of the travel direction */
+    if (d == 1) side = -side;
+    double mean = 0;
+    for (size_t i = 0; i < A->n; i++) mean += co(&A->pts[i], 1 - d);
+    mean /= (double)A->n;
+    double pole;
+    if (find_pole(S, d, side, mean, &pole)) return 1;
+    bpt a0 = A->pts[0];
+    double pu = a0.u, pv = pole;
+    vec3 pp;
+    geom_surf_eval(S, pu, pv, 0, &pp);
+    long pid = mesh_add_vert(c->m, pp.x, pp.y, pp.z);
+    if (pid < 0) return -1;
+    bloop seam = {0};
+    double sa[2] = {a0.u, a0.v}, sz[2] = {pu, pv};
+    if (seam_points(c, S, sa, sz, defl, &seam, 0)) { free(seam.pts); return -1; }
+    bpt a0s = a0;
+    co_add(&a0s, d, T);
+    int rc = 0;
+    rc |= bloop_push(A, a0s);
+    for (size_t i = 0; i < seam.n && !rc; i++) {
+        bpt p = seam.pts[i];
+        co_add(&p, d, T);
+        rc |= bloop_push(A, p);
+    }
+    size_t K = A->n < 16 ? 16 : A->n;
+    if (K > 4096) K = 4096;
+    for (size_t i = 0; i <= K && !rc; i++) {
+        bpt p = {(uint32_t)pid, a0.u + T * (1.0 - (double)i / (double)K), pole, pp, -1, UINT32_MAX};
+        rc |= bloop_push(A, p);
+    }
+    for (size_t i = seam.n; i-- > 0 && !rc;) rc |= bloop_push(A, seam.pts[i]);
+    free(seam.pts);
+    return rc ? -1 : 0;
 }
 
 typedef struct face_fail { char msg[160]; } face_fail;
@@ -228,6 +408,8 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 const double *xyz = c->m->verts + 3 * (size_t)p.id;
                 p.p = v3(xyz[0], xyz[1], xyz[2]);
                 p.u = p.v = 0;
+                p.ce = (int)k;
+                p.edge = ce->edge;
                 if (bloop_push(bl, p)) { rc = -1; goto done; }
             }
         }
@@ -245,6 +427,8 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             hint[0] = u; hint[1] = v;
             have = 1;
         }
+        /* a seam edge used twice must lie one period apart */
+        fix_seams(S, bl, f->reversed ? -1 : 1);
         /* poles: a point where Su (or Sv) vanishes takes its u (v) from both neighbours */
         for (size_t i = 0; i < bl->n; i++) {
             vec3 d[3];
@@ -264,14 +448,45 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 i++;
             }
         }
-        /* closure in (u, v): a loop around a periodic direction without a seam */
-        double pu = S->period_u, pv = S->period_v;
-        double dU = bl->pts[0].u - bl->pts[bl->n - 1].u, dV = bl->pts[0].v - bl->pts[bl->n - 1].v;
-        if ((pu && fabs(dU) > 0.5 * pu) || (pv && fabs(dV) > 0.5 * pv))
-            FAIL("loop wraps around a periodic surface without a seam");
         loop_bbox(bl);
     }
     if (n_loops == 0) FAIL("face has no edge loops");
+    /* loops that wrap around a periodic direction without a seam: two of them bound a
+     * band (joined by a seam), one of them and a pole bound a cap */
+    for (int d = 0; d < 2; d++) {
+        double P = d ? S->period_v : S->period_u;
+        if (!P) continue;
+        size_t w[2], nw = 0;
+        double T[2] = {0, 0};
+        for (size_t i = 0; i < n_loops; i++) {
+            bloop *bl = &loops[i];
+            if (bl->n == 0) continue;
+            double J = co(&bl->pts[0], d) - co(&bl->pts[bl->n - 1], d);
+            if (fabs(J) <= 0.5 * P) continue;
+            if (nw == 2) FAIL("more than two loops wrap around the surface");
+            T[nw] = -P * round(J / P);
+            w[nw++] = i;
+        }
+        if (nw == 2) {
+            int r = join_band(c, S, loops, w[0], w[1], d, T[0], T[1], o->deflection_mm);
+            if (r < 0) { rc = -1; goto done; }
+            if (r > 0) FAIL("cannot join the two loops around the surface");
+        } else if (nw == 1) {
+            int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
+            if (r < 0) { rc = -1; goto done; }
+            if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
+        }
+    }
+    {   /* drop emptied loops */
+        size_t k = 0;
+        for (size_t i = 0; i < n_loops; i++) {
+            if (loops[i].n == 0) { free(loops[i].pts); continue; }
+            loop_bbox(&loops[i]);
+            loops[k++] = loops[i];
+        }
+        for (size_t i = k; i < n_loops; i++) memset(&loops[i], 0, sizeof loops[i]);
+        n_loops = k;
+    }
 
     /* 2. align loops to the largest one across periods */
     size_t big = 0;
@@ -341,15 +556,21 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             if (D.np > np_before) {
                 pid[idx] = p->id;
                 puv[2 * idx] = p->u; puv[2 * idx + 1] = p->v;
-                pxyz[idx] = p->p;
+                /* refinement compares against the surface itself, so boundary points
+                 * sit at S(u, v) here (edge curves may be off the surface by the
+                 * file tolerance; measuring that gap would refine forever) */
+                geom_surf_eval(S, p->u, p->v, 0, &pxyz[idx]);
                 pnrm[idx] = geom_surf_normal(S, p->u, p->v);
             }
         }
     }
+    int np_ins = D.np;
     for (size_t i = 0; i < n_loops && rc == 0; i++)
         for (size_t k = 0; k < loops[i].n; k++) {
             int a = lidx[i][k], z = lidx[i][(k + 1) % loops[i].n];
             if (cdt_add_constraint(&D, a, z, 0)) {
+                if (getenv("TESS_DEBUG")) { fprintf(stderr, "fail loop %zu seg %zu (%d->%d)\n", i, k, a, z);
+                  for (size_t q = 0; q < n_loops; q++) for (size_t w = 0; w < loops[q].n; w++) { vec3 qq; geom_surf_eval(S, loops[q].pts[w].u, loops[q].pts[w].v, 0, &qq); fprintf(stderr, "L%zu %zu %.17g %.17g id %u idx %d dist %g P %g %g e#%llu\n", q, w, loops[q].pts[w].u*su, loops[q].pts[w].v*sv, loops[q].pts[w].id, lidx[q][w], v3_dist(qq, loops[q].pts[w].p), S->period_u, S->period_v, loops[q].pts[w].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w].edge].step_id : 0ULL); } }
                 snprintf(ff->msg, sizeof ff->msg, "cannot recover boundary segment (self-intersecting loop?)");
                 rc = 1;
                 break;
@@ -358,6 +579,29 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     for (size_t i = 0; i < n_loops; i++) free(lidx[i]);
     free(lidx);
     if (rc) goto done;
+    /* points the constraint recovery created at self-crossings of the loops */
+    if (D.np > np_ins) {
+        int first_new = np_ins;
+        if ((size_t)D.np + 1 >= cap_pts) {
+            size_t nc = (size_t)D.np * 2 + 16;
+            uint32_t *a1 = realloc(pid, nc * sizeof *pid);
+            if (a1) pid = a1;
+            double *a2 = realloc(puv, nc * 2 * sizeof *puv);
+            if (a2) puv = a2;
+            vec3 *a3 = realloc(pxyz, nc * sizeof *pxyz);
+            if (a3) pxyz = a3;
+            vec3 *a4 = realloc(pnrm, nc * sizeof *pnrm);
+            if (a4) pnrm = a4;
+            if (!a1 || !a2 || !a3 || !a4) { rc = -1; goto done; }
+            cap_pts = nc;
+        }
+        for (int q = first_new; q >= 0 && q < D.np; q++) {
+            pid[q] = UINT32_MAX;
+            puv[2 * q] = D.p[2 * q] / su; puv[2 * q + 1] = D.p[2 * q + 1] / sv;
+            geom_surf_eval(S, puv[2 * q], puv[2 * q + 1], 0, &pxyz[q]);
+            pnrm[q] = geom_surf_normal(S, puv[2 * q], puv[2 * q + 1]);
+        }
+    }
     if (cdt_classify(&D)) { rc = -1; goto done; }
 
     /* 5. refine */

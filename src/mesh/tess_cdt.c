@@ -335,7 +335,21 @@ int cdt_add_constraint(cdt *c, int a, int b, int depth) {
         t = found; k = fk;
         int flipped = 0;
         for (int steps = 0; steps < 100000; steps++) {
-            if (c->t[t].c[k]) return -1;            /* crossing another constraint */
+            if (c->t[t].c[k]) {
+                /* crossing another constraint (a self-intersecting loop): split both
+                 * at the crossing so the parity classification still works */
+                int p = c->t[t].v[k], q = c->t[t].v[NX(k)];
+                const double *A = c->p + 2 * a, *B = c->p + 2 * b, *P = c->p + 2 * p, *Q = c->p + 2 * q;
+                double d1x = B[0] - A[0], d1y = B[1] - A[1], d2x = Q[0] - P[0], d2y = Q[1] - P[1];
+                double den = d1x * d2y - d1y * d2x;
+                if (den == 0 || depth > 24) return -1;
+                double s = ((P[0] - A[0]) * d2y - (P[1] - A[1]) * d2x) / den;
+                if (!(s > 0 && s < 1)) return -1;
+                int x = cdt_split_edge(c, t, k, A[0] + s * d1x, A[1] + s * d1y);
+                if (x < 0) return -1;
+                if (cdt_add_constraint(c, a, x, depth + 1)) return -1;
+                return cdt_add_constraint(c, x, b, depth + 1);
+            }
             int nb = c->t[t].n[k];
             if (nb < 0) return -1;
             int j = edge_index(c, nb, t);
