@@ -166,4 +166,27 @@ sl_status build_check_solid(const brep *b, uint32_t solid, build_check_report *r
 sl_status build_solid_props(const brep *b, uint32_t solid, double *area_mm2, double *volume_mm3,
                             double *min_face_area_mm2, sl_err *err);
 
+/* ---- JSON feature trees (build_spec.c; format in docs/build.md) ------------ */
+typedef struct build_model_part {
+    uint32_t solid;
+    char name[128];
+    int has_color;
+    double rgb[3];
+    int has_placement;
+    geom_xform placement;
+} build_model_part;
+
+typedef struct build_model {
+    brep *b;                      /* owns all geometry */
+    build_model_part *parts;
+    size_t n_parts;
+    char assembly[128];           /* "" = none */
+} build_model;
+
+/* Parse and build a JSON spec; every part's solid is checked (build_check_solid).
+ * Errors name the JSON path ("parts[0].features[2].sketch.loops[1]: ..."). On
+ * failure *m holds nothing (released). */
+sl_status build_model_from_json(const char *json, size_t n, build_model *m, sl_err *err);
+void build_model_release(build_model *m);
+
 #endif
