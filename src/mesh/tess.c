@@ -186,26 +186,34 @@ static double loop_area(const bloop *l) {
  * period (continuity cannot tell), move the second use and what follows it by one
  * period, to the side that gives the loop the orientation the face expects. */
 static void fix_seams(const geom_surf *S, bloop *bl, int sense) {
-    for (int d = 0; d < 2; d++) {
-        double P = d ? S->period_v : S->period_u;
-        if (!P) continue;
-        for (size_t i = 0; i < bl->n; i++) {
-            /* first point of a coedge whose edge occurred earlier in the loop */
-            if (i && bl->pts[i - 1].ce == bl->pts[i].ce) continue;
-            size_t j0 = SIZE_MAX;
-            for (size_t j = 0; j < i; j++)
-                if (bl->pts[j].edge == bl->pts[i].edge && bl->pts[j].ce != bl->pts[i].ce) { j0 = j; break; }
-            if (j0 == SIZE_MAX) continue;
-            double m1 = 0, m2 = 0;
-            size_t n1 = 0, n2 = 0;
-            for (size_t j = j0; j < bl->n && bl->pts[j].ce == bl->pts[j0].ce; j++) { m1 += co(&bl->pts[j], d); n1++; }
-            for (size_t j = i; j < bl->n && bl->pts[j].ce == bl->pts[i].ce; j++) { m2 += co(&bl->pts[j], d); n2++; }
-            m1 /= (double)n1; m2 /= (double)n2;
-            if (fabs(m1 - m2) > 0.25 * P) continue;
-            for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, P);
-            if (loop_area(bl) * sense < 0)
-                for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, -2 * P);
+    double Pd[2] = {S->period_u, S->period_v};
+    if (!Pd[0] && !Pd[1]) return;
+    for (size_t i = 0; i < bl->n; i++) {
+        /* first point of a coedge whose edge occurred earlier in the loop */
+        if (i && bl->pts[i - 1].ce == bl->pts[i].ce) continue;
+        size_t j0 = SIZE_MAX;
+        for (size_t j = 0; j < i; j++)
+            if (bl->pts[j].edge == bl->pts[i].edge && bl->pts[j].ce != bl->pts[i].ce) { j0 = j; break; }
+        if (j0 == SIZE_MAX) continue;
+        double m1[2] = {0, 0}, m2[2] = {0, 0};
+        size_t n1 = 0, n2 = 0;
+        for (size_t j = j0; j < bl->n && bl->pts[j].ce == bl->pts[j0].ce; j++) {
+            m1[0] += bl->pts[j].u; m1[1] += bl->pts[j].v; n1++;
         }
+        for (size_t j = i; j < bl->n && bl->pts[j].ce == bl->pts[i].ce; j++) {
+            m2[0] += bl->pts[j].u; m2[1] += bl->pts[j].v; n2++;
+        }
+        int apart = 0;
+        for (int d = 0; d < 2; d++) {
+            m1[d] /= (double)n1; m2[d] /= (double)n2;
+            if (Pd[d] && fabs(m1[d] - m2[d]) > 0.5 * Pd[d]) apart = 1;
+        }
+        if (apart) continue;     /* continuity already put the two uses a period apart */
+        int d = Pd[0] ? 0 : 1;
+        double P = Pd[d];
+        for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, P);
+        if (loop_area(bl) * sense < 0)
+            for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, -2 * P);
     }
 }
 
@@ -474,6 +482,10 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         } else if (nw == 1) {
             int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
             if (r < 0) { rc = -1; goto done; }
+            if (r > 0 && getenv("TESS_DEBUG")) {
+                fprintf(stderr, "wrap d=%d T=%g P=%g rev=%d\n", d, T[0], P, f->reversed);
+                for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "W%zu %zu %.9g %.9g ce %d e#%llu\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].ce, loops[q].pts[w2].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w2].edge].step_id : 0ULL);
+            }
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
         }
     }
