@@ -76,7 +76,7 @@ static int subdivide(const geom_curve *cv, double ta, double tb, vec3 pa, vec3 p
     vec3 mid = v3_scale(v3_add(pa, pb), 0.5);
     double dev = v3_dist(pm, mid);
     double la = v3_len(da), lb = v3_len(db);
-    int bad_angle = la > 0 && lb > 0 && v3_dot(da, db) < cos_ang * la * lb;
+    int bad_angle = la > 0 && lb > 0 && v3_dot(da, db) < cos_ang * la * lb && v3_dist(pa, pb) > 2 * defl;
     if (depth < 18 && (dev > defl || bad_angle) && v3_dist(pa, pb) > 1e-9) {
         if (subdivide(cv, ta, tm, pa, pm, da, dm, defl, cos_ang, depth + 1, out)) return -1;
         if (dvec_push(out, tm)) return -1;
@@ -535,6 +535,10 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     su = ns && su > 0 ? su / (double)ns : 1;
     sv = ns && sv > 0 ? sv / (double)ns : 1;
     if (!isfinite(su) || !isfinite(sv)) FAIL("surface derivatives are not finite");
+    /* ruled surfaces are straight along v: compressing v makes the Delaunay
+     * triangulation prefer long triangles along the rulings, which is what the
+     * chordal tolerance allows (isotropic refinement would fill the face densely) */
+    if (S->kind == GEOM_SURF_CYLINDER || S->kind == GEOM_SURF_CONE || S->kind == GEOM_SURF_EXTRUSION) sv *= 0.1;
 
     /* 4. triangulate the loops */
     double x0 = DBL_MAX, y0 = DBL_MAX, x1 = -DBL_MAX, y1 = -DBL_MAX;
@@ -657,13 +661,34 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 double dev = ln > 0 ? fabs(v3_dot(v3_sub(sc, PA), nh))
                                     : v3_dist(sc, v3_scale(v3_add(v3_add(PA, PB), PC), 1.0 / 3));
                 if (dev > defl) split_center = 1;
-                else if (ln > 0) {
+                else if (ln > 0 && fmax(fmax(v3_dist(PA, PB), v3_dist(PB, PC)), v3_dist(PC, PA)) > 2 * defl) {
+                    /* angular tolerance only above the deflection's scale: a feature
+                     * smaller than that is already within the chordal tolerance */
                     const vec3 *nr[3] = {&pnrm[a], &pnrm[bb], &pnrm[cc]};
                     for (int k = 0; k < 3; k++)
                         if (v3_len(*nr[k]) > 0.5 && fabs(v3_dot(*nr[k], nh)) < cos_ang) split_center = 1;
                 }
             }
             if (worst_k < 0 && !split_center) { T->ok = 1; continue; }
+            if (getenv("TESS_DEBUG2") && D.np % 500 == 0) fprintf(stderr, "np %d edge %d (dev %g) center %d uv %g %g / %g %g / %g %g\n", D.np, worst_k, worst, split_center, puv[2*a], puv[2*a+1], puv[2*bb], puv[2*bb+1], puv[2*cc], puv[2*cc+1]);
+            /* refine by splitting the longest interior edge (longest-edge bisection
+             * keeps triangles well shaped); the centroid only when every edge is a
+             * boundary segment */
+            {
+                int lk = -1;
+                double ll = 0;
+                for (int k = 0; k < 3; k++) {
+                    if (T->c[k]) continue;
+                    double len = v3_dist(pxyz[T->v[k]], pxyz[T->v[(k + 1) % 3]]);
+                    if (len > ll) { ll = len; lk = k; }
+                }
+                if (lk >= 0) {
+                    double longest = fmax(fmax(v3_dist(PA, PB), v3_dist(PB, PC)), v3_dist(PC, PA));
+                    /* a boundary edge much longer than the interior ones: the centroid
+                     * is the better point */
+                    if (ll >= 0.5 * longest) { worst_k = lk; split_center = 0; }
+                }
+            }
             if ((size_t)D.np + 1 >= cap_pts) {
                 size_t nc = cap_pts * 2;
                 uint32_t *a1 = realloc(pid, nc * sizeof *pid);
