@@ -256,9 +256,7 @@ sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_
     build_check_report rep;
     st = build_check_solid(model.b, model.parts[0].solid, &rep, err);
     if (st) goto done;
-    double area = 0, vol = 0, min_face = 0;
-    st = build_solid_props(model.b, model.parts[0].solid, &area, &vol, &min_face, err);
-    if (st) goto done;
+    double area = rep.area_mm2, vol = rep.volume_mm3;   /* exact (build_solid_props inside the check) */
     brep_write_part wp;
     memset(&wp, 0, sizeof wp);
     wp.solid = model.parts[0].solid;
