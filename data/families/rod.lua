@@ -2,16 +2,16 @@
 return {
   name = "rod", level = "SE",
   params = {
-    {"df", 15, 100}, {"tf", 2, 15}, {"dr", 4, 50}, {"lr", 20, 200}, {"tl", 2, 40}, {"flat", 0, 10},
+    {"df", 15, 100}, {"tf", 2, 15}, {"dr", 4, 50}, {"lr", 20, 200}, {"tl", 2, 40}, {"flat", 1, 10},
   },
   check = function(p)
-    return p.dr <= p.df - 4 and p.flat <= p.dr / 2 - 1 and (p.flat == 0 or p.flat >= 1) and p.tl >= (p.dr - p.flat) / 3
+    return p.dr <= p.df - 4 and p.flat <= p.dr / 2 - 1 and p.tl >= (p.dr - p.flat) / 3
   end,
   split_keys = {"df", "dr", "lr"},
   body = [[
 local top = tf + lr + tl
 local pr = path(0, 0):line(df / 2, 0):line(df / 2, tf):line(dr / 2, tf):line(dr / 2, tf + lr)
-if flat > 0 then pr = pr:line(flat / 2, top):line(0, top) else pr = pr:line(0, top) end
+pr = pr:line(flat / 2, top):line(0, top)
 part("rod", revolve(sketch(XZ, pr:close())), {})
 ]],
   caption = {
@@ -28,7 +28,7 @@ part("rod", revolve(sketch(XZ, pr:close())), {})
       local s = "a cylindrical rod of " .. c:len(p.dr) .. " diameter and " .. c:len(p.lr) ..
                 " length on a round flange " .. c:len(p.df, "d") .. " across and " .. c:len(p.tf) ..
                 " thick, topped by a " .. c:len(p.tl) .. " conical tip"
-      if p.flat > 0 then s = s .. " truncated to a " .. c:len(p.flat) .. " flat" end
+      s = s .. " truncated to a " .. c:len(p.flat) .. " flat"
       return s .. "; overall height " .. c:len(p.tf + p.lr + p.tl, "z")
     end,
   },

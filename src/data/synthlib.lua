@@ -12,7 +12,11 @@ local S = {}
 
 -- random numbers ---------------------------------------------------------------
 local function rng(seed)
-  local s = (seed ~ 0x2545F4914F6CDD1D)
+  -- splitmix64 finaliser first, so that nearby seeds give unrelated streams
+  local s = seed + 0x9E3779B97F4A7C15
+  s = (s ~ (s >> 30)) * -4658895280553007687    -- 0xbf58476d1ce4e5b9
+  s = (s ~ (s >> 27)) * -7723592293110705685    -- 0x94d049bb133111eb
+  s = s ~ (s >> 31)
   if s == 0 then s = 0x9E3779B97F4A7C15 end
   local r = {}
   function r.next()
@@ -240,6 +244,18 @@ function C:a(word)
 end
 function C:deg(v) return numtext(v) .. self:pick("°", " degrees", " deg") end
 
+-- "a 18 mm" -> "an 18 mm": numbers read with a leading vowel sound (8, 11, 18, 80..89, 8xx)
+local function needs_an(num)
+  local ip = num:match("^%d+")
+  if not ip then return false end
+  return ip:sub(1, 1) == "8" or ip == "11" or ip == "18"
+end
+local function fix_articles(text)
+  return (text:gsub("(%f[%w][Aa]) (%d[%d%.]*)", function(a, num)
+    if needs_an(num) then return a .. "n " .. num end
+  end))
+end
+
 local LEVELS = {"abstract", "partial", "precise"}
 -- k captions per level; returns the JSON list [{level, text, claims}]
 function S.captions(F, p, m, seed, k)
@@ -252,7 +268,7 @@ function S.captions(F, p, m, seed, k)
       local c = setmetatable({r = r, claims = {}, m = m,
                               unit = (u < 0.7) and "mm" or (u < 0.85 and "cm" or "in")}, C)
       local text = fn(p, c)
-      text = text:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", "")
+      text = fix_articles(text:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", ""))
       text = text:sub(1, 1):upper() .. text:sub(2)
       if not text:match("[%.!]$") then text = text .. "." end
       local cl = {}
