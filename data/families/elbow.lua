@@ -16,10 +16,10 @@ part("elbow", revolve(sketch(XZ, outer, inner), angle, {0, 0}, {0, 1}), {})
       return c:pick("a pipe elbow", "a bent tube section", "a curved pipe fitting")
     end,
     partial = function(p, c)
-      return "a " .. c:deg(p.angle) .. " pipe elbow of " .. c:len(p.od, "z") .. " tube"
+      return "a " .. c:degadj(p.angle) .. " pipe elbow of " .. c:len(p.od, "z") .. " tube"
     end,
     precise = function(p, c)
-      return "a " .. c:deg(p.angle) .. " elbow of round tube with outside diameter " .. c:len(p.od, "z") .. " and " ..
+      return "a " .. c:degadj(p.angle) .. " elbow of round tube with outside diameter " .. c:len(p.od, "z") .. " and " ..
              c:len(p.wall) .. " wall, bent to a centreline radius of " .. c:len(p.Rb) .. " (" ..
              c:count(1, "holes") .. " through passage)"
     end,

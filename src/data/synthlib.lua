@@ -243,6 +243,7 @@ function C:a(word)
   return (word:match("^[aeiouAEIOU]") and "an " or "a ") .. word
 end
 function C:deg(v) return numtext(v) .. self:pick("°", " degrees", " deg") end
+function C:degadj(v) return numtext(v) .. self:pick("°", "-degree") end   -- "a 90-degree elbow"
 
 -- "a 18 mm" -> "an 18 mm": numbers read with a leading vowel sound (8, 11, 18, 80..89, 8xx)
 local function needs_an(num)
@@ -262,15 +263,22 @@ function S.captions(F, p, m, seed, k)
   local out = {}
   for li, level in ipairs(LEVELS) do
     local fn = F.caption[level]
+    local seen = {}
     for j = 1, k do
-      local r = rng(seed ~ hash(level .. j))
-      local u = r.uniform()
-      local c = setmetatable({r = r, claims = {}, m = m,
-                              unit = (u < 0.7) and "mm" or (u < 0.85 and "cm" or "in")}, C)
-      local text = fn(p, c)
-      text = fix_articles(text:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", ""))
-      text = text:sub(1, 1):upper() .. text:sub(2)
-      if not text:match("[%.!]$") then text = text .. "." end
+      -- a caption equal to an earlier one of its level is redrawn (up to 8 times)
+      local c, text
+      for try = 0, 8 do
+        local r = rng(seed ~ hash(level .. j .. ":" .. try))
+        local u = r.uniform()
+        c = setmetatable({r = r, claims = {}, m = m,
+                          unit = (u < 0.7) and "mm" or (u < 0.85 and "cm" or "in")}, C)
+        text = fn(p, c)
+        text = fix_articles(text:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", ""))
+        text = text:sub(1, 1):upper() .. text:sub(2)
+        if not text:match("[%.!]$") then text = text .. "." end
+        if not seen[text] then break end
+      end
+      seen[text] = true
       local cl = {}
       for _, x in ipairs(c.claims) do
         cl[#cl + 1] = "{" .. (x.key and ('"key":' .. jstr(x.key) .. ",") or "") .. '"mm":' .. jnum(x.mm) ..
