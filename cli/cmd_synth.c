@@ -53,17 +53,16 @@ static void default_families_dir(char *out, size_t n) {
     if (k > 0) {
         exe[k] = 0;
         char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(out, n, "%s/../data/families", exe);
-            if (is_dir(out)) return;
+        if (slash && (size_t)(slash - exe) + 20 < n) {
+            memcpy(slash, "/../data/families", 18);
+            if (is_dir(exe)) { snprintf(out, n, "%.*s", (int)(n - 1), exe); return; }
         }
     }
     snprintf(out, n, "data/families");
 }
 
 static int write_file(const char *dir, const char *name, const sl_buf *b, sl_err *err) {
-    char path[4096];
+    char path[8400];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return sl_file_write_atomic(path, b->data ? b->data : "", b->len, err) != SL_OK;
 }

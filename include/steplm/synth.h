@@ -82,6 +82,11 @@ void synth_instance_id(const synth_set *s, long index, char *out, size_t n_out);
  * in->program holds the program when it was drawn. */
 sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_instance *in, sl_err *err);
 
+/* Only the draw of instance index (no building): its split, the program text and
+ * the positions of its split keys in their ranges (0..1, up to 3, *n_pos of them). */
+sl_status synth_draw(const synth_set *s, long index, const synth_opts *o, char split[8], sl_buf *program,
+                     double pos[3], int *n_pos, sl_err *err);
+
 /* Measure a STEP text: parse (errors fail), reference checks, B-rep read, mesh at
  * deflection_mm, mesh properties. area_mm2/volume_mm3 are set to the mesh values. */
 sl_status synth_measure_step(const char *name, const char *text, size_t n, double deflection_mm,

@@ -192,11 +192,46 @@ sl_status synth_check_claims(const char *json, size_t n, const synth_measure *m,
     return st;
 }
 
-/* ---- one instance ----------------------------------------------------------------- */
 static sl_status lua_fail(lua_State *L, const synth_family *f, const char *what, sl_err *err) {
     const char *m = lua_tostring(L, -1);
     return sl_err_set(err, SL_ERR_INVALID, "%s.lua: %s: %s", f->name, what, m ? m : "error");
 }
+
+/* ---- one instance ----------------------------------------------------------------- */
+static uint64_t instance_seed(const synth_family *f, long index, const synth_opts *o) {
+    char key[160];
+    snprintf(key, sizeof key, "steplm-synth:%llu:%s:%ld", (unsigned long long)o->seed, f->name, index);
+    return sl_hash64(key, strlen(key));
+}
+
+sl_status synth_draw(const synth_set *s, long index, const synth_opts *o, char split[8], sl_buf *program,
+                     double pos[3], int *n_pos, sl_err *err) {
+    if (!s->n || index < 0) return sl_err_set(err, SL_ERR_ARG, "no families or a negative index");
+    const synth_family *f = &s->fams[(size_t)index % s->n];
+    lua_State *L = synth_family_state(f, err);
+    if (!L) return err->status ? err->status : SL_ERR_INVALID;
+    static const char *code =
+        "local seed = ...\n"
+        "local p, split = _S.sample(_F, seed)\n"
+        "local _, _, pos = _S.split_of(_F, p)\n"
+        "return split, _S.program(_F, p), pos[1], pos[2], pos[3]\n";
+    sl_status st = SL_OK;
+    if (luaL_loadstring(L, code) != LUA_OK) st = lua_fail(L, f, "draw", err);
+    else {
+        lua_pushinteger(L, (lua_Integer)instance_seed(f, index, o));
+        if (lua_pcall(L, 1, 5, 0) != LUA_OK) st = lua_fail(L, f, "draw", err);
+        else {
+            snprintf(split, 8, "%s", lua_tostring(L, -5));
+            sl_buf_puts(program, lua_tostring(L, -4));
+            *n_pos = 0;
+            for (int i = 0; i < 3; i++)
+                if (lua_isnumber(L, -3 + i)) pos[(*n_pos)++] = lua_tonumber(L, -3 + i);
+        }
+    }
+    lua_close(L);
+    return st;
+}
+
 
 static void put_num(sl_buf *b, const char *key, double v) { sl_buf_printf(b, ",\"%s\":%.10g", key, v); }
 
@@ -209,9 +244,7 @@ sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_
     in->fam = f;
     in->index = index;
     synth_instance_id(s, index, in->id, sizeof in->id);
-    char key[160];
-    snprintf(key, sizeof key, "steplm-synth:%llu:%s:%ld", (unsigned long long)o->seed, f->name, index);
-    uint64_t seed = sl_hash64(key, strlen(key));
+    uint64_t seed = instance_seed(f, index, o);
 
     lua_State *L = synth_family_state(f, err);
     if (!L) return err->status ? err->status : SL_ERR_INVALID;

@@ -75,9 +75,9 @@ end
 -- split: the family's split keys (default: its first three numeric parameters) are
 -- each cut into S.BINS equal cells of their range; the cell index vector is hashed
 -- with the family name; the hash picks test (10%), val (10%) or train (80%). A val or
--- test instance closer than S.GUARD (fraction of the range) to a cell face that
--- borders a cell of another split is redrawn, so every val/test part differs from
--- every part of another split by at least S.GUARD of some key's range.
+-- test instance closer than S.GUARD (fraction of the range) to a cell of another
+-- split (across a face, an edge or a corner) is redrawn, so every val/test part
+-- differs from every part of another split by at least S.GUARD of some key's range.
 S.BINS, S.GUARD = 4, 0.04
 local function cell_split(fname, cells)
   local h = hash(fname .. ":" .. table.concat(cells, ","))
@@ -102,25 +102,32 @@ local function split_of(F, p)
     cells[i], pos[i] = c, u
   end
   local split = cell_split(F.name, cells)
-  if split == "train" then return split, true end
-  -- guard band: the neighbour across each face of the cell
+  if split == "train" then return split, true, pos end
+  -- guard band: every cell that a box of half-width S.GUARD around the point reaches
+  -- (the cell itself, and across each face the point is closer than S.GUARD to, also
+  -- diagonally) must have the same split; then any part within S.GUARD (L-inf, in
+  -- range units) of this one lies in such a cell and so has the same split.
+  local choices = {}
   for i = 1, #cells do
-    for _, dc in ipairs({-1, 1}) do
-      local nc = cells[i] + dc
-      if nc >= 0 and nc < S.BINS then
-        local face = (dc < 0) and cells[i] / S.BINS or (cells[i] + 1) / S.BINS
-        if math.abs(pos[i] - face) < S.GUARD then
-          local save = cells[i]
-          cells[i] = nc
-          local other = cell_split(F.name, cells)
-          cells[i] = save
-          if other ~= split then return split, false end
-        end
-      end
-    end
+    local ch = {cells[i]}
+    local lo, hi = cells[i] / S.BINS, (cells[i] + 1) / S.BINS
+    if cells[i] > 0 and pos[i] - lo < S.GUARD then ch[#ch + 1] = cells[i] - 1 end
+    if cells[i] < S.BINS - 1 and hi - pos[i] < S.GUARD then ch[#ch + 1] = cells[i] + 1 end
+    choices[i] = ch
   end
-  return split, true
+  local cur = {}
+  local function walk(i)
+    if i > #cells then return cell_split(F.name, cur) == split end
+    for _, c in ipairs(choices[i]) do
+      cur[i] = c
+      if not walk(i + 1) then return false end
+    end
+    return true
+  end
+  if not walk(1) then return split, false, pos end
+  return split, true, pos
 end
+S.split_of = split_of
 
 -- draw parameters until the family's check accepts them and the split guard holds
 function S.sample(F, seed)
