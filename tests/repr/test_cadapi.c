@@ -148,5 +148,20 @@ int main(void) {
     expect_error("local s = 1\npart('x', extrude(sketch(XY, poly({{0, 0}, {10, 0}, {10, 10}, {5, -5}, {0, 10}})), 1))", 2,
                  "intersects itself");
     expect_error("part('x', box(10, 10, 10), {\n  hole(2, 50, 50, plane(XY, 10)),\n})", 2, "");
+    /* the three programs of docs/cad-api.md, against their hand-derived volumes and genus */
+    static const struct { const char *path; double vol; long genus; } ex[] = {
+        {"examples/cad/plate.lua", 80 * 60 * 8 - 4 * pi * 9 * 8 + pi * 144 * 15, 4},
+        {"examples/cad/flange.lua", pi * (3600 * 12 + 900 * 18 - 324 * 30 - 8 * 25 * 12), 9},
+        {"examples/cad/bracket.lua", (60 * 6 + 39 * 6 + 36 - pi * 9) * 40 - (160 + 16 * pi) * 6 - 2 * pi * 9 * 6, 3},
+    };
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        char *src;
+        size_t n;
+        sl_err e;
+        CHECK_MSG(sl_file_read(ex[i].path, &src, &n, 0, &e) == SL_OK, "%s", ex[i].path);
+        if (!src) continue;
+        expect_solid(src, ex[i].vol, -1, ex[i].genus);
+        free(src);
+    }
     return test_finish("test_cadapi");
 }
