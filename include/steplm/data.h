@@ -41,6 +41,8 @@ typedef struct data_caption {
     const char *caption;     /* description, verbatim */
     int describable;         /* isDescribable; 1 when the column is absent */
     uint32_t line;           /* 1-based line of the record in its file */
+    int split;               /* RETRIEVAL_SPLIT_* from JSONL "split", else RETRIEVAL_SPLIT_NONE */
+    retrieval_meta meta;     /* from JSONL "bbox_mm", "dims_mm", "n_holes"; else unknown */
 } data_caption;
 
 typedef struct data_captions {
@@ -62,7 +64,9 @@ void data_captions_release(data_captions *c);
 sl_status data_captions_read_csv(const char *text, size_t n, const char *file, data_captions *out,
                                  sl_err *err);
 /* JSONL: one object per non-blank line with "id" (or "model_id") and
- * "caption" (or "description") strings; optional "isDescribable" (bool). */
+ * "caption" (or "description") strings; optional "isDescribable" (bool),
+ * "split" ("train"|"val"|"test"), "bbox_mm" ([x,y,z]), "dims_mm" (up to
+ * RETRIEVAL_META_DIMS numbers) and "n_holes" (integer). */
 sl_status data_captions_read_jsonl(const char *text, size_t n, const char *file,
                                    data_captions *out, sl_err *err);
 /* Read a file; ".jsonl" / ".json" by JSONL rules, anything else as CSV. */

@@ -58,6 +58,8 @@ static int push(data_captions *c, const char *id, size_t n_id, const char *cap, 
     if (!r->id || !r->caption) return -1;
     r->describable = describable;
     r->line = line;
+    r->split = RETRIEVAL_SPLIT_NONE;
+    retrieval_meta_init_unknown(&r->meta);
     c->n++;
     return 0;
 }
@@ -234,8 +236,46 @@ sl_status data_captions_read_jsonl(const char *text, size_t n, const char *file,
         int d = ok ? cJSON_IsTrue(ok) : 1;
         int r = push(out, id->valuestring, strlen(id->valuestring), cap->valuestring,
                      strlen(cap->valuestring), d, line);
+        if (r) {
+            cJSON_Delete(o);
+            return at(err, SL_ERR_NOMEM, file, line, 1, "out of memory");
+        }
+        data_caption *dc = &out->v[out->n - 1];
+        const char *bad = NULL;
+        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "split");
+        if (sp) {
+            int sv = cJSON_IsString(sp) ? retrieval_split_parse(sp->valuestring) : -1;
+            if (sv < 0) bad = "\"split\" must be \"train\", \"val\", \"test\" or \"none\"";
+            else dc->split = sv;
+        }
+        const cJSON *bb = cJSON_GetObjectItemCaseSensitive(o, "bbox_mm");
+        if (bb) {
+            if (!cJSON_IsArray(bb) || cJSON_GetArraySize(bb) != 3) bad = "\"bbox_mm\" must be [x, y, z]";
+            for (int i = 0; !bad && i < 3; i++) {
+                const cJSON *x = cJSON_GetArrayItem(bb, i);
+                if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0)) bad = "\"bbox_mm\" must hold numbers >= 0";
+                else dc->meta.bbox_mm[i] = (float)x->valuedouble;
+            }
+        }
+        const cJSON *dm = cJSON_GetObjectItemCaseSensitive(o, "dims_mm");
+        if (dm && !bad) {
+            if (!cJSON_IsArray(dm) || cJSON_GetArraySize(dm) > RETRIEVAL_META_DIMS)
+                bad = "\"dims_mm\" must be an array of at most 6 numbers";
+            for (int i = 0; !bad && i < cJSON_GetArraySize(dm); i++) {
+                const cJSON *x = cJSON_GetArrayItem(dm, i);
+                if (!cJSON_IsNumber(x) || !(x->valuedouble > 0)) bad = "\"dims_mm\" must hold numbers > 0";
+                else dc->meta.dims_mm[dc->meta.n_dims++] = (float)x->valuedouble;
+            }
+        }
+        const cJSON *nh = cJSON_GetObjectItemCaseSensitive(o, "n_holes");
+        if (nh && !bad) {
+            if (!cJSON_IsNumber(nh) || nh->valuedouble < 0 || nh->valuedouble > 1e6 ||
+                nh->valuedouble != (double)(int)nh->valuedouble)
+                bad = "\"n_holes\" must be an integer >= 0";
+            else dc->meta.n_holes = (int)nh->valuedouble;
+        }
         cJSON_Delete(o);
-        if (r) return at(err, SL_ERR_NOMEM, file, line, 1, "out of memory");
+        if (bad) return at(err, SL_ERR_INVALID, file, line, 1, "%s", bad);
     }
     return SL_OK;
 }
