@@ -1,0 +1,230 @@
+/* bench_retrieval.c - build and query latency of the caption index at scale.
+ *
+ *   bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25]
+ *
+ * Dense: N synthetic vectors (DIM floats: 1000 cluster centres plus noise, a
+ * fixed seed), exact float32 cosine and int8 search; queries are noisy copies
+ * of cluster centres; int8 recall@10 is measured against exact.
+ * BM25: N synthetic captions from a template grammar (families, adjectives,
+ * features, sizes with mixed units), queries are other captions of the grammar.
+ * Prints one JSON line per measurement. Results depend only on the seed. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "steplm/retrieval.h"
+
+static uint64_t rng_next(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static double rng_unif(uint64_t *s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
+static double rng_gauss(uint64_t *s) {
+    double u = rng_unif(s) + 1e-300, v = rng_unif(s);
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n ? v[n / 2] : 0;
+}
+
+static void bench_dense(long n, int dim, int n_q) {
+    uint64_t s = 12345;
+    const int n_centres = 1000;
+    float *centres = malloc((size_t)n_centres * (size_t)dim * sizeof *centres);
+    float *row = malloc((size_t)dim * sizeof *row);
+    for (long i = 0; i < (long)n_centres * dim; i++) centres[i] = (float)rng_gauss(&s);
+    retrieval_build_opts bo;
+    retrieval_build_opts_init(&bo);
+    bo.kinds = RETRIEVAL_KIND_DENSE | RETRIEVAL_KIND_DENSE_Q8;
+    bo.dim = dim;
+    bo.embed_name = "synthetic";
+    retrieval_builder *b = retrieval_builder_new(&bo);
+    sl_err err = {0};
+    char id[32];
+    double t0 = sl_time_sec();
+    for (long i = 0; i < n; i++) {
+        const float *c = centres + (size_t)(rng_next(&s) % (uint64_t)n_centres) * (size_t)dim;
+        for (int d = 0; d < dim; d++) row[d] = c[d] + 0.5f * (float)rng_gauss(&s);
+        snprintf(id, sizeof id, "v%ld", i);
+        if (retrieval_builder_add_vec(b, id, "", (int)(i % 3), NULL, row, &err)) {
+            fprintf(stderr, "add: %s\n", err.msg);
+            exit(1);
+        }
+    }
+    double t_gen = sl_time_sec() - t0;
+    retrieval_index *idx = NULL;
+    t0 = sl_time_sec();
+    if (retrieval_builder_finish(b, &idx, &err)) {
+        fprintf(stderr, "finish: %s\n", err.msg);
+        exit(1);
+    }
+    double t_build = sl_time_sec() - t0;
+    printf("{\"bench\":\"dense_build\",\"n\":%ld,\"dim\":%d,\"threads\":%d,\"add_s\":%.3f,\"finish_s\":%.3f}\n",
+           n, dim, omp_get_max_threads(), t_gen, t_build);
+    /* queries: a random cluster centre plus fresh noise, like the entries */
+    float *q = malloc((size_t)n_q * (size_t)dim * sizeof *q);
+    double *lat_f = malloc((size_t)n_q * sizeof *lat_f), *lat_q = malloc((size_t)n_q * sizeof *lat_q);
+    int recall = 0, top1 = 0;
+    enum { K = 10 };
+    for (int j = 0; j < n_q; j++) {
+        const float *c = centres + (size_t)(rng_next(&s) % (uint64_t)n_centres) * (size_t)dim;
+        for (int d = 0; d < dim; d++) q[(size_t)j * dim + d] = c[d] + 0.5f * (float)rng_gauss(&s);
+    }
+    for (int j = 0; j < n_q; j++) {
+        retrieval_query_opts o;
+        retrieval_query_opts_init(&o);
+        o.k = K;
+        retrieval_hit hf[K], hq[K];
+        int nf = 0, nq = 0;
+        o.kind = RETRIEVAL_KIND_DENSE;
+        double t = sl_time_sec();
+        retrieval_query_vec(idx, q + (size_t)j * dim, NULL, &o, hf, &nf, &err);
+        lat_f[j] = sl_time_sec() - t;
+        o.kind = RETRIEVAL_KIND_DENSE_Q8;
+        t = sl_time_sec();
+        retrieval_query_vec(idx, q + (size_t)j * dim, NULL, &o, hq, &nq, &err);
+        lat_q[j] = sl_time_sec() - t;
+        for (int a = 0; a < nq; a++)
+            for (int c = 0; c < nf; c++) recall += hq[a].index == hf[c].index;
+        top1 += nq && nf && hq[0].index == hf[0].index;
+    }
+    double bytes_f = (double)n * dim * 4, bytes_q = (double)n * dim;
+    double mf = median(lat_f, n_q), mq = median(lat_q, n_q);
+    printf("{\"bench\":\"dense_query\",\"kind\":\"f32_exact\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
+           "\"median_ms\":%.2f,\"GB_per_s\":%.1f}\n", n, dim, omp_get_max_threads(), mf * 1e3,
+           bytes_f / mf / 1e9);
+    printf("{\"bench\":\"dense_query\",\"kind\":\"int8\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
+           "\"median_ms\":%.2f,\"GB_per_s\":%.1f,\"recall_at_10\":%.3f,\"top1_agree\":%.3f}\n", n, dim,
+           omp_get_max_threads(), mq * 1e3, bytes_q / mq / 1e9, (double)recall / (n_q * K),
+           (double)top1 / n_q);
+    fflush(stdout);
+    retrieval_index_free(idx);
+    free(q); free(lat_f); free(lat_q); free(centres); free(row);
+}
+
+static const char *const fam[] = {"plate", "rod", "bracket", "flange", "nut", "bolt", "washer",
+    "block", "shaft", "pipe", "elbow", "gear", "spacer", "bushing", "clip", "hinge", "housing",
+    "cover", "knob", "pulley", "disc", "ring", "frame", "beam", "channel", "tube", "cap", "pin",
+    "wedge", "hook"};
+static const char *const adj[] = {"flat", "cylindrical", "rectangular", "hexagonal", "hollow",
+    "thin", "thick", "L-shaped", "U-shaped", "T-shaped", "conical", "square", "circular", "curved",
+    "stepped", "tapered", "slotted", "threaded", "round", "long"};
+static const char *const feat[] = {"a central hole", "two mounting holes", "four holes",
+    "a flanged base", "a conical tip", "rounded corners", "a rectangular cutout", "a slot",
+    "chamfered edges", "a threaded bore", "six bolt holes", "a keyway", "a groove", "fillets",
+    "an open top", "a raised boss"};
+static const char *const unit[] = {"mm", " mm", " cm", " in"};
+
+static void make_caption(uint64_t *s, char *out, size_t n) {
+    const char *a = adj[rng_next(s) % 20], *f = fam[rng_next(s) % 30];
+    int with = (int)(rng_next(s) % 3);
+    int size = (int)(rng_next(s) % 4);
+    size_t k = (size_t)snprintf(out, n, "A %s %s", a, f);
+    if (with) k += (size_t)snprintf(out + k, n - k, " with %s", feat[rng_next(s) % 16]);
+    if (with == 2) k += (size_t)snprintf(out + k, n - k, " and %s", feat[rng_next(s) % 16]);
+    if (size) {
+        int u = (int)(rng_next(s) % 4);
+        int v = 5 + (int)(rng_next(s) % 200);
+        k += (size_t)snprintf(out + k, n - k, ", %d%s long", u == 2 ? v / 10 : u == 3 ? v / 25 : v, unit[u]);
+    }
+    snprintf(out + k, n - k, ".");
+}
+
+static void bench_bm25(long n, int n_q, const char *tmpdir) {
+    uint64_t s = 777;
+    retrieval_builder *b = retrieval_builder_new(NULL);
+    sl_err err = {0};
+    char id[32], cap[256];
+    double t0 = sl_time_sec();
+    for (long i = 0; i < n; i++) {
+        make_caption(&s, cap, sizeof cap);
+        snprintf(id, sizeof id, "%08ld", i);
+        retrieval_builder_add(b, id, cap, (int)(i % 3), NULL, &err);
+    }
+    double t_add = sl_time_sec() - t0;
+    retrieval_index *idx = NULL;
+    t0 = sl_time_sec();
+    if (retrieval_builder_finish(b, &idx, &err)) {
+        fprintf(stderr, "finish: %s\n", err.msg);
+        exit(1);
+    }
+    double t_build = sl_time_sec() - t0;
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench_bm25.idx", tmpdir);
+    t0 = sl_time_sec();
+    if (retrieval_index_save(idx, path, &err)) { fprintf(stderr, "save: %s\n", err.msg); exit(1); }
+    double t_save = sl_time_sec() - t0;
+    retrieval_index *ld = NULL;
+    t0 = sl_time_sec();
+    if (retrieval_index_load(path, 0, &ld, &err)) { fprintf(stderr, "load: %s\n", err.msg); exit(1); }
+    double t_load = sl_time_sec() - t0;
+    retrieval_index_free(ld);
+    t0 = sl_time_sec();
+    if (retrieval_index_load(path, 1, &ld, &err)) { fprintf(stderr, "load: %s\n", err.msg); exit(1); }
+    double t_load_v = sl_time_sec() - t0;
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long bytes = ftell(f);
+    fclose(f);
+    printf("{\"bench\":\"bm25_build\",\"n\":%ld,\"add_s\":%.3f,\"finish_s\":%.3f,\"save_s\":%.3f,"
+           "\"load_s\":%.4f,\"load_verify_s\":%.3f,\"file_MB\":%.1f}\n", n, t_add, t_build, t_save,
+           t_load, t_load_v, (double)bytes / 1e6);
+    double *lat = malloc((size_t)n_q * sizeof *lat), *lat_geo = malloc((size_t)n_q * sizeof *lat_geo);
+    long touched = 0;
+    for (int j = 0; j < n_q; j++) {
+        make_caption(&s, cap, sizeof cap);
+        retrieval_query_opts o;
+        retrieval_query_opts_init(&o);
+        o.k = 10;
+        o.split_mask = RETRIEVAL_SPLIT_BIT(RETRIEVAL_SPLIT_TRAIN);
+        retrieval_hit h[10];
+        int nh = 0;
+        double t = sl_time_sec();
+        retrieval_query(ld, cap, NULL, NULL, &o, h, &nh, &err);
+        lat[j] = sl_time_sec() - t;
+        touched += nh;
+        o.geo_rerank = 1;
+        t = sl_time_sec();
+        retrieval_query(ld, cap, NULL, NULL, &o, h, &nh, &err);
+        lat_geo[j] = sl_time_sec() - t;
+    }
+    printf("{\"bench\":\"bm25_query\",\"n\":%ld,\"k\":10,\"median_ms\":%.2f,\"median_geo_ms\":%.2f,"
+           "\"hits\":%ld}\n", n, median(lat, n_q) * 1e3, median(lat_geo, n_q) * 1e3, touched);
+    fflush(stdout);
+    retrieval_index_free(ld);
+    retrieval_index_free(idx);
+    unlink(path);
+    free(lat);
+    free(lat_geo);
+}
+
+int main(int argc, char **argv) {
+    long n = 1000000;
+    int dim = 384, n_q = 50, dense = 1, bm25 = 1, pos = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-dense")) dense = 0;
+        else if (!strcmp(argv[i], "--no-bm25")) bm25 = 0;
+        else if (pos == 0) { n = atol(argv[i]); pos++; }
+        else if (pos == 1) { dim = atoi(argv[i]); pos++; }
+        else { n_q = atoi(argv[i]); pos++; }
+    }
+    if (n < 10 || dim < 1 || n_q < 1) {
+        fprintf(stderr, "usage: bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25]\n");
+        return 2;
+    }
+    const char *tmp = getenv("TMPDIR");
+    if (bm25) bench_bm25(n, n_q, tmp ? tmp : "/tmp");
+    if (dense) bench_dense(n, dim, n_q);
+    return 0;
+}
