@@ -55,7 +55,7 @@ static void bench_dense(long n, int dim, int n_q) {
     double t0 = sl_time_sec();
     for (long i = 0; i < n; i++) {
         const float *c = centres + (size_t)(rng_next(&s) % (uint64_t)n_centres) * (size_t)dim;
-        for (int d = 0; d < dim; d++) row[d] = c[d] + 0.5f * (float)rng_gauss(&s);
+        for (int d = 0; d < dim; d++) row[d] = c[d] + 0.866f * (float)(2 * rng_unif(&s) - 1);   /* sd 0.5 */
         snprintf(id, sizeof id, "v%ld", i);
         if (retrieval_builder_add_vec(b, id, "", (int)(i % 3), NULL, row, &err)) {
             fprintf(stderr, "add: %s\n", err.msg);

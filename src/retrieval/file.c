@@ -192,6 +192,7 @@ sl_status retrieval_index_save(const retrieval_index *idx, const char *path, sl_
             bad = pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h;
         }
     }
+    if (!bad) bad = fchmod(fd, 0644) != 0;   /* mkstemp makes 0600; an index is data to share */
     if (!bad) bad = fsync(fd) != 0;
     if (close(fd) != 0) bad = 1;
     if (!bad) bad = rename(tmp, path) != 0;
@@ -217,7 +218,7 @@ static sl_status bad_file(sl_err *err, const char *path, sl_status st, const cha
 static int check_offsets(const uint64_t *off, uint64_t n, uint64_t pool_size, const char *pool) {
     if (off[0] != 0 || off[n] != pool_size) return 0;
     for (uint64_t i = 0; i < n; i++) {
-        if (off[i + 1] <= off[i]) return 0;                 /* each string has its NUL */
+        if (off[i + 1] <= off[i] || off[i + 1] > pool_size) return 0;   /* each has its NUL */
         if (pool[off[i + 1] - 1] != 0) return 0;
     }
     return 1;
@@ -276,7 +277,8 @@ sl_status retrieval_index_load(const char *path, int verify, retrieval_index **o
         FAIL("index layout differs from this build");
     if (h.n >= UINT32_MAX || h.n_sections > SEC_MAX || h.dim > 65536 ||
         (h.kinds & ~7u) || ((h.kinds & 6u) && h.dim == 0) || h.n_terms >= UINT32_MAX ||
-        h.embed_name[63] != 0)
+        h.embed_name[63] != 0 || h.n_id_slots > size || h.n_term_slots > size ||
+        h.n_post > size || h.n_terms > size)   /* bounds keep the size products below 2^64 */
         FAIL("corrupt index header (bad counts)");
     if (verify && payload_hash(m + RI_HEADER, size - RI_HEADER) != h.payload_hash)
         FAIL("corrupt index (payload checksum mismatch)");

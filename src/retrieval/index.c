@@ -610,18 +610,25 @@ static sl_status query_dense(const retrieval_index *idx, const float *qv_in, int
     memcpy(qv, qv_in, dim * sizeof *qv);
     normalise_row(qv, dim);
     float qscale = q8 ? quantise_row(qv, qq, dim) : 0;
-    const size_t block = 1024;
+    const size_t block = 1024;   /* = size of sc[] below */
     size_t n_blocks = (n + block - 1) / block;
     #pragma omp parallel num_threads(nt)
     {
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         topk mine = {all + (size_t)tid * (size_t)t->k, 0, t->k};
         size_t b0 = n_blocks * (size_t)tid / (size_t)nth, b1 = n_blocks * (size_t)(tid + 1) / (size_t)nth;
+        float sc[1024];
         for (size_t blk = b0; blk < b1; blk++) {
             size_t lo = blk * block, hi = lo + block < n ? lo + block : n;
+            /* scores of one block first (a tight SIMD loop), then selection */
+            if (q8) {
+                for (size_t i = lo; i < hi; i++)
+                    sc[i - lo] = (float)dot_i8(qq, idx->qvec + i * dim, dim) * (qscale * idx->qscale[i]);
+            } else {
+                for (size_t i = lo; i < hi; i++) sc[i - lo] = dot_f32(qv, idx->vec + i * dim, dim);
+            }
             for (size_t i = lo; i < hi; i++) {
-                float s = q8 ? (float)dot_i8(qq, idx->qvec + i * dim, dim) * (qscale * idx->qscale[i])
-                             : dot_f32(qv, idx->vec + i * dim, dim);
+                float s = sc[i - lo];
                 if (mine.n == mine.k && !(s >= mine.h[0].score)) continue;   /* fast reject */
                 if (passes(idx, f, i)) topk_push(&mine, (long)i, s);
             }
