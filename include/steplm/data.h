@@ -135,4 +135,40 @@ typedef struct data_record {
 
 sl_status data_record_write_jsonl(sl_buf *out, const data_record *r);
 
+/* ---- the dataset loop ----------------------------------------------------------
+ * Given samples that already passed the filters (describable, entity count,
+ * token budget) and carry their target texts, data_build_records splits them,
+ * builds a retrieval index over all of them (tagged with their split), pairs
+ * each with a train example (data_pair_retrieve) and hands one JSONL line per
+ * sample to emit, in sample order, with the sample's split. Records are
+ * formatted in parallel; emit is called from one thread at a time. emit
+ * returns 0 to go on, non-zero to stop (the build then fails with SL_ERR_IO). */
+typedef struct data_sample {
+    const char *id, *caption;
+    const char *step;                  /* target DATA section (also the retrieved text) */
+    const char *program, *nurbs_json, *graph;   /* optional targets, NULL = absent */
+    retrieval_meta meta;               /* for geometry-aware retrieval; unknown is fine */
+} data_sample;
+
+typedef struct data_build_cfg {
+    data_split_cfg split;
+    data_pair_cfg pair;                /* pair.kind picks the index kind (0 = BM25) */
+    int dim;                           /* dense kinds: vector size (embedding in pair.embed) */
+    const char *embed_name;
+} data_build_cfg;
+
+typedef struct data_build_stats {
+    size_t n[3];                       /* records per split (RETRIEVAL_SPLIT_*) */
+    size_t n_unpaired;                 /* records with no retrieved example */
+    size_t n_twin;                     /* retrieved example has the same normalised caption */
+    double seconds_index, seconds_pair, seconds_write;
+} data_build_stats;
+
+typedef int (*data_emit_fn)(void *ctx, int split, const char *line, size_t n);
+
+void data_build_cfg_init(data_build_cfg *c);
+sl_status data_build_records(const data_sample *samples, size_t n, const data_build_cfg *cfg,
+                             data_emit_fn emit, void *emit_ctx, data_build_stats *stats,
+                             sl_err *err);
+
 #endif
