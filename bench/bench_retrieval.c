@@ -1,6 +1,7 @@
 /* bench_retrieval.c - build and query latency of the caption index at scale.
  *
  *   bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25]
+ *   bench_retrieval N --quality       (retrieval quality on a proxy corpus, below)
  *
  * Dense: N synthetic vectors (DIM floats: 1000 cluster centres plus noise, a
  * fixed seed), exact float32 cosine and int8 search; queries are noisy copies
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "steplm/data.h"
 #include "steplm/retrieval.h"
 
 static uint64_t rng_next(uint64_t *s) {
@@ -209,19 +211,176 @@ static void bench_bm25(long n, int n_q, const char *tmpdir) {
     free(lat_geo);
 }
 
+/* ---- quality proxy --------------------------------------------------------------
+ * A stand-in for the synth corpus of issue 6 (not yet built): parts of 12
+ * families with random key sizes, captions from 2-3 paraphrases per family,
+ * half of them stating sizes in mm, cm or inches. Split 70/10/20 by the data
+ * rule; held-out (val + test) captions query train. Family match: top-1 family
+ * equals the query's. Geometry: for held-out captions that state sizes, the
+ * top-1 part's sizes are closer to the query part's than those of a random
+ * same-family train part (distance: mean |ln ratio| of sorted bbox extents). */
+#define N_FAM 12
+static const char *const fam_text[N_FAM][3] = {
+    {"A flat rectangular plate", "A thin rectangular plate", "A flat plate with square corners"},
+    {"A rectangular block", "A solid rectangular block", "A cuboid block"},
+    {"A cylindrical rod", "A long round rod", "A solid cylindrical bar"},
+    {"A hollow cylindrical pipe", "A hollow tube", "A straight pipe section"},
+    {"A flat washer with a central hole", "A thin washer with a round hole", "A flat annular washer"},
+    {"A circular flange with bolt holes", "A round flange with a central bore and bolt holes", "A pipe flange with a bolt circle"},
+    {"A hexagonal nut with a central threaded hole", "A hex nut with a threaded hole", "A six-sided nut"},
+    {"An L-shaped bracket with mounting holes", "A right-angle bracket with holes", "An L-shaped mounting bracket"},
+    {"A spur gear with teeth around its rim", "A toothed gear wheel", "A spur gear with a central bore"},
+    {"A stepped cylindrical shaft", "A stepped shaft with a keyway", "A shaft with two diameters"},
+    {"A cylindrical spacer with a through hole", "A short hollow spacer", "A round spacer sleeve"},
+    {"A flat circular disc", "A round disk", "A thin circular disc"}};
+
+static double urange(uint64_t *s, double lo, double hi) { return lo + (hi - lo) * rng_unif(s); }
+
+typedef struct part { int fam; float bbox[3]; char cap[256]; } part;
+
+static void make_part(uint64_t *s, part *p) {
+    int f = (int)(rng_next(s) % N_FAM);
+    double a, b, c;
+    switch (f) {
+    case 0: a = urange(s, 20, 300); b = urange(s, 10, 200); c = urange(s, 1, 10); break;
+    case 1: a = urange(s, 10, 100); b = urange(s, 10, 100); c = urange(s, 10, 100); break;
+    case 2: a = urange(s, 20, 500); b = c = urange(s, 2, 30); break;
+    case 3: a = urange(s, 20, 800); b = c = urange(s, 10, 150); break;
+    case 4: a = b = urange(s, 5, 60); c = urange(s, 0.5, 4); break;
+    case 5: a = b = urange(s, 40, 300); c = urange(s, 5, 30); break;
+    case 6: a = b = urange(s, 5, 40); c = urange(s, 3, 25); break;
+    case 7: a = urange(s, 20, 150); b = urange(s, 20, 150); c = urange(s, 10, 80); break;
+    case 8: a = b = urange(s, 20, 200); c = urange(s, 5, 40); break;
+    case 9: a = urange(s, 50, 600); b = c = urange(s, 8, 60); break;
+    case 10: a = b = urange(s, 5, 40); c = urange(s, 3, 60); break;
+    default: a = b = urange(s, 20, 300); c = urange(s, 1, 10); break;
+    }
+    p->fam = f;
+    p->bbox[0] = (float)a; p->bbox[1] = (float)b; p->bbox[2] = (float)c;
+    size_t k = (size_t)snprintf(p->cap, sizeof p->cap, "%s", fam_text[f][rng_next(s) % 3]);
+    if (rng_next(s) % 2) {      /* state the sizes: two largest, in one of three units */
+        double d[3] = {a, b, c}, t;
+        for (int i = 0; i < 2; i++)
+            for (int j = i + 1; j < 3; j++)
+                if (d[j] > d[i]) { t = d[i]; d[i] = d[j]; d[j] = t; }
+        int u = (int)(rng_next(s) % 3);
+        double sc = u == 0 ? 1 : u == 1 ? 0.1 : 1 / 25.4;
+        const char *un = u == 0 ? "mm" : u == 1 ? "cm" : "in";
+        k += (size_t)snprintf(p->cap + k, sizeof p->cap - k, ", %.3g x %.3g %s", d[0] * sc, d[1] * sc, un);
+    }
+    snprintf(p->cap + k, sizeof p->cap - k, ".");
+}
+
+static double size_dist(const float *a, const float *b) {
+    float x[3] = {a[0], a[1], a[2]}, y[3] = {b[0], b[1], b[2]}, t;
+    for (int i = 0; i < 2; i++)
+        for (int j = i + 1; j < 3; j++) {
+            if (x[j] > x[i]) { t = x[i]; x[i] = x[j]; x[j] = t; }
+            if (y[j] > y[i]) { t = y[i]; y[i] = y[j]; y[j] = t; }
+        }
+    double s = 0;
+    for (int i = 0; i < 3; i++) s += fabs(log(x[i] / y[i]));
+    return s / 3;
+}
+
+static void bench_quality(long n) {
+    uint64_t s = 2024;
+    part *parts = malloc((size_t)n * sizeof *parts);
+    const char **ids = malloc((size_t)n * sizeof *ids), **caps = malloc((size_t)n * sizeof *caps);
+    char (*idbuf)[24] = malloc((size_t)n * sizeof *idbuf);
+    uint8_t *split = malloc((size_t)n);
+    for (long i = 0; i < n; i++) {
+        make_part(&s, &parts[i]);
+        snprintf(idbuf[i], sizeof idbuf[i], "q%07ld", i);
+        ids[i] = idbuf[i];
+        caps[i] = parts[i].cap;
+    }
+    data_split_cfg sc;
+    data_split_cfg_init(&sc);
+    sc.seed = 1;
+    sl_err err = {0};
+    data_split_assign(ids, caps, (size_t)n, &sc, split, &err);
+    long *train = malloc((size_t)n * sizeof *train), *fam_train[N_FAM];
+    long n_fam_train[N_FAM] = {0}, n_train = 0;
+    for (int f = 0; f < N_FAM; f++) fam_train[f] = malloc((size_t)n * sizeof(long));
+    for (long i = 0; i < n; i++)
+        if (split[i] == RETRIEVAL_SPLIT_TRAIN) {
+            train[n_train++] = i;
+            fam_train[parts[i].fam][n_fam_train[parts[i].fam]++] = i;
+        }
+    retrieval_build_opts bo;
+    retrieval_build_opts_init(&bo);
+    bo.kinds = RETRIEVAL_KIND_BM25 | RETRIEVAL_KIND_DENSE;
+    bo.dim = 256;
+    bo.embed = retrieval_embed_hash_ngram;
+    bo.embed_name = RETRIEVAL_EMBED_HASH_NAME;
+    retrieval_builder *b = retrieval_builder_new(&bo);
+    for (long i = 0; i < n; i++) {
+        retrieval_meta m;
+        retrieval_meta_init_unknown(&m);
+        memcpy(m.bbox_mm, parts[i].bbox, sizeof m.bbox_mm);
+        retrieval_builder_add(b, ids[i], caps[i], split[i], &m, &err);
+    }
+    retrieval_index *idx = NULL;
+    if (retrieval_builder_finish(b, &idx, &err)) { fprintf(stderr, "%s\n", err.msg); exit(1); }
+    long n_q = 0, fam_ok[2] = {0, 0}, n_sized = 0, geo_win = 0, nogeo_win = 0;
+    for (long i = 0; i < n; i++) {
+        if (split[i] == RETRIEVAL_SPLIT_TRAIN) continue;
+        n_q++;
+        retrieval_query_opts o;
+        retrieval_query_opts_init(&o);
+        o.k = 1;
+        o.split_mask = RETRIEVAL_SPLIT_BIT(RETRIEVAL_SPLIT_TRAIN);
+        o.n_threads = 1;
+        retrieval_hit h;
+        int nh = 0;
+        unsigned kinds[2] = {RETRIEVAL_KIND_BM25, RETRIEVAL_KIND_DENSE};
+        for (int k = 0; k < 2; k++) {
+            o.kind = kinds[k];
+            retrieval_query(idx, caps[i], retrieval_embed_hash_ngram, NULL, &o, &h, &nh, &err);
+            fam_ok[k] += nh && parts[h.index].fam == parts[i].fam;
+        }
+        double l[4];
+        if (retrieval_caption_lengths_mm(caps[i], l, 4) == 0) continue;
+        n_sized++;
+        int f = parts[i].fam;
+        long r = fam_train[f][rng_next(&s) % (uint64_t)n_fam_train[f]];
+        double d_rand = size_dist(parts[i].bbox, parts[r].bbox);
+        o.kind = RETRIEVAL_KIND_BM25;
+        retrieval_query(idx, caps[i], NULL, NULL, &o, &h, &nh, &err);
+        nogeo_win += nh && parts[h.index].fam == f && size_dist(parts[i].bbox, parts[h.index].bbox) < d_rand;
+        o.geo_rerank = 1;
+        retrieval_query(idx, caps[i], NULL, NULL, &o, &h, &nh, &err);
+        geo_win += nh && parts[h.index].fam == f && size_dist(parts[i].bbox, parts[h.index].bbox) < d_rand;
+    }
+    printf("{\"bench\":\"quality_proxy\",\"parts\":%ld,\"train\":%ld,\"held_out\":%ld,"
+           "\"family_top1_bm25\":%.4f,\"family_top1_dense_hash\":%.4f,\"sized_queries\":%ld,"
+           "\"closer_than_random_same_family_geo\":%.4f,\"closer_than_random_same_family_bm25_only\":%.4f}\n",
+           n, n_train, n_q, (double)fam_ok[0] / n_q, (double)fam_ok[1] / n_q, n_sized,
+           (double)geo_win / n_sized, (double)nogeo_win / n_sized);
+    retrieval_index_free(idx);
+    for (int f = 0; f < N_FAM; f++) free(fam_train[f]);
+    free(train); free(parts); free(ids); free(caps); free(idbuf); free(split);
+}
+
 int main(int argc, char **argv) {
     long n = 1000000;
-    int dim = 384, n_q = 50, dense = 1, bm25 = 1, pos = 0;
+    int dim = 384, n_q = 50, dense = 1, bm25 = 1, pos = 0, quality = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-dense")) dense = 0;
+        else if (!strcmp(argv[i], "--quality")) quality = 1;
         else if (!strcmp(argv[i], "--no-bm25")) bm25 = 0;
         else if (pos == 0) { n = atol(argv[i]); pos++; }
         else if (pos == 1) { dim = atoi(argv[i]); pos++; }
         else { n_q = atoi(argv[i]); pos++; }
     }
     if (n < 10 || dim < 1 || n_q < 1) {
-        fprintf(stderr, "usage: bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25]\n");
+        fprintf(stderr, "usage: bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25] | N --quality\n");
         return 2;
+    }
+    if (quality) {
+        bench_quality(n);
+        return 0;
     }
     const char *tmp = getenv("TMPDIR");
     if (bm25) bench_bm25(n, n_q, tmp ? tmp : "/tmp");

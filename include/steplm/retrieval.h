@@ -3,7 +3,9 @@
  * An index holds N entries. Entry i has an id (string, unique), a caption, a
  * split tag (train/val/test/none), the hash of its normalised caption and
  * optional geometry metadata. It can carry any of three search structures:
- *   - BM25 over normalised caption tokens (needs no model; the default),
+ *   - BM25 over normalised caption tokens (needs no model; the default);
+ *     length quantities ("40mm") are left out of BM25 terms - sizes are
+ *     compared by geometry re-ranking instead of exact token matches,
  *   - dense vectors (float32, unit length) searched by exact cosine,
  *   - the same vectors quantised to int8 (one scale per vector), ~4x smaller.
  * Vectors come from an embedding callback the builder is given; a hashed
@@ -173,7 +175,7 @@ typedef struct retrieval_query_opts {
     unsigned exclude_caption_split_mask;  /* ... whose split bit is in this mask (0 = any) */
     int geo_rerank;                 /* re-rank by metadata fit when the caption states sizes */
     double geo_weight;              /* final = base/best_base - geo_weight * misfit; 0 = 1.0 */
-    int geo_pool;                   /* candidates re-ranked; 0 = max(8k, 64) */
+    int geo_pool;                   /* candidates re-ranked; 0 = max(32k, 256) */
     int n_threads;                  /* 0 = OpenMP default; results never depend on it */
 } retrieval_query_opts;
 

@@ -172,6 +172,17 @@ static long term_find(const retrieval_index *idx, const char *t) {
     return -1;
 }
 
+/* BM25 terms: the normalised tokens without length quantities ("40mm").
+ * Sizes are continuous: an exact token match on one says little and would
+ * pull in parts of other kinds that share a number; geometry re-ranking
+ * compares sizes instead. Angles ("90deg") and bare numbers ("4") stay. */
+static int bm25_tokens(const char *text, retr_tok *toks) {
+    int nt = retr_tokenize(text, toks, RETR_MAX_TOKENS), k = 0;
+    for (int i = 0; i < nt; i++)
+        if (!(toks[i].len_mm > 0)) toks[k++] = toks[i];
+    return k;
+}
+
 /* BM25 build: serial vocabulary (deterministic term ids in first-seen order),
  * then postings by counting sort so each list is sorted by entry. */
 static sl_status build_bm25(retrieval_index *idx, sl_err *err) {
@@ -191,7 +202,7 @@ static sl_status build_bm25(retrieval_index *idx, sl_err *err) {
     if (!doc_len || !doc_off || !slots || !toks) { st = SL_ERR_NOMEM; goto done; }
     double total_len = 0;
     for (size_t i = 0; i < n; i++) {
-        int nt = retr_tokenize(idx->cap_pool + idx->cap_off[i], toks, RETR_MAX_TOKENS);
+        int nt = bm25_tokens(idx->cap_pool + idx->cap_off[i], toks);
         doc_len[i] = (uint32_t)nt;
         total_len += nt;
         doc_off[i] = n_terms_all;
@@ -527,7 +538,7 @@ static sl_status query_bm25(const retrieval_index *idx, const char *caption, con
                             topk *t, sl_err *err) {
     retr_tok *toks = malloc(RETR_MAX_TOKENS * sizeof *toks);
     if (!toks) return sl_err_set(err, SL_ERR_NOMEM, "out of memory");
-    int nt = retr_tokenize(caption, toks, RETR_MAX_TOKENS);
+    int nt = bm25_tokens(caption, toks);
     long term[RETR_MAX_TOKENS];
     int n_q = 0;
     for (int i = 0; i < nt; i++) {
@@ -671,7 +682,7 @@ static sl_status query_common(const retrieval_index *idx, const char *caption, c
         geo = n_len > 0 || n_holes >= 0;
     }
     int pool = o.k;
-    if (geo) pool = o.geo_pool > 0 ? o.geo_pool : (8 * o.k > 64 ? 8 * o.k : 64);
+    if (geo) pool = o.geo_pool > 0 ? o.geo_pool : (32 * o.k > 256 ? 32 * o.k : 256);
     if (pool < o.k) pool = o.k;
     if ((uint64_t)pool > idx->n) pool = idx->n ? (int)idx->n : 1;
     topk t = {malloc((size_t)pool * sizeof(retrieval_hit)), 0, pool};
