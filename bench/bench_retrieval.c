@@ -2,6 +2,7 @@
  *
  *   bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25]
  *   bench_retrieval N --quality       (retrieval quality on a proxy corpus, below)
+ *   bench_retrieval N --dataset       (the dataset loop on N parts, below)
  *
  * Dense: N synthetic vectors (DIM floats: 1000 cluster centres plus noise, a
  * fixed seed), exact float32 cosine and int8 search; queries are noisy copies
@@ -363,11 +364,83 @@ static void bench_quality(long n) {
     free(train); free(parts); free(ids); free(caps); free(idbuf); free(split);
 }
 
+/* ---- the dataset loop ------------------------------------------------------------
+ * data_build_records on n proxy parts with synthetic DATA sections of ~20 KB
+ * (about 5k Llama tokens, the median STEP-LLM record), written to three JSONL
+ * files under TMPDIR. Measures split + index + pairing + formatting + writing,
+ * not reading, rounding, reserializing or tokenizing STEP files. */
+typedef struct ds_sink { FILE *f[3]; size_t bytes; } ds_sink;
+
+static int ds_emit(void *ctx, int split, const char *line, size_t n) {
+    ds_sink *d = ctx;
+    d->bytes += n;
+    return fwrite(line, 1, n, d->f[split]) == n ? 0 : -1;
+}
+
+static void bench_dataset(long n, const char *tmpdir) {
+    uint64_t s = 99;
+    part *parts = malloc((size_t)n * sizeof *parts);
+    data_sample *smp = calloc((size_t)n, sizeof *smp);
+    char (*idbuf)[24] = malloc((size_t)n * sizeof *idbuf);
+    char **steps = malloc((size_t)n * sizeof *steps);
+    size_t total = 0;
+    for (long i = 0; i < n; i++) {
+        make_part(&s, &parts[i]);
+        snprintf(idbuf[i], sizeof idbuf[i], "%08ld", i);
+        size_t cap = 24000, k = 0;
+        steps[i] = malloc(cap);
+        k += (size_t)snprintf(steps[i] + k, cap - k, "DATA;");
+        for (int e = 1; k + 120 < cap - 2000; e++)
+            k += (size_t)snprintf(steps[i] + k, cap - k, "\n#%d = CARTESIAN_POINT( '', ( %.6f, %.6f, %.6f ) );",
+                                  e, urange(&s, -100, 100), urange(&s, -100, 100), urange(&s, -100, 100));
+        k += (size_t)snprintf(steps[i] + k, cap - k, "\nENDSEC;\nEND-ISO-10303-21;");
+        total += k;
+        smp[i].id = idbuf[i];
+        smp[i].caption = parts[i].cap;
+        smp[i].step = steps[i];
+        retrieval_meta_init_unknown(&smp[i].meta);
+        memcpy(smp[i].meta.bbox_mm, parts[i].bbox, sizeof smp[i].meta.bbox_mm);
+    }
+    ds_sink d = {{0}, 0};
+    const char *names[3] = {"train", "val", "test"};
+    char path[600];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/bench_ds_%s.jsonl", tmpdir, names[i]);
+        d.f[i] = fopen(path, "wb");
+        if (!d.f[i]) { fprintf(stderr, "cannot write %s\n", path); exit(1); }
+    }
+    data_build_cfg cfg;
+    data_build_cfg_init(&cfg);
+    cfg.split.seed = 1;
+    cfg.pair.geo_rerank = 1;
+    data_build_stats st;
+    sl_err err = {0};
+    double t0 = sl_time_sec();
+    if (data_build_records(smp, (size_t)n, &cfg, ds_emit, &d, &st, &err)) {
+        fprintf(stderr, "dataset: %s\n", err.msg);
+        exit(1);
+    }
+    for (int i = 0; i < 3; i++) fclose(d.f[i]);
+    double t = sl_time_sec() - t0;
+    printf("{\"bench\":\"dataset_loop\",\"parts\":%ld,\"threads\":%d,\"step_MB_in\":%.1f,\"jsonl_MB_out\":%.1f,"
+           "\"seconds\":%.2f,\"index_s\":%.2f,\"pair_s\":%.2f,\"format_write_s\":%.2f,"
+           "\"train\":%zu,\"val\":%zu,\"test\":%zu,\"unpaired\":%zu,\"twins\":%zu}\n",
+           n, omp_get_max_threads(), total / 1e6, d.bytes / 1e6, t, st.seconds_index, st.seconds_pair,
+           st.seconds_write, st.n[0], st.n[1], st.n[2], st.n_unpaired, st.n_twin);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/bench_ds_%s.jsonl", tmpdir, names[i]);
+        unlink(path);
+    }
+    for (long i = 0; i < n; i++) free(steps[i]);
+    free(steps); free(parts); free(smp); free(idbuf);
+}
+
 int main(int argc, char **argv) {
     long n = 1000000;
-    int dim = 384, n_q = 50, dense = 1, bm25 = 1, pos = 0, quality = 0;
+    int dim = 384, n_q = 50, dense = 1, bm25 = 1, pos = 0, quality = 0, dataset = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-dense")) dense = 0;
+        else if (!strcmp(argv[i], "--dataset")) dataset = 1;
         else if (!strcmp(argv[i], "--quality")) quality = 1;
         else if (!strcmp(argv[i], "--no-bm25")) bm25 = 0;
         else if (pos == 0) { n = atol(argv[i]); pos++; }
@@ -375,15 +448,20 @@ int main(int argc, char **argv) {
         else { n_q = atoi(argv[i]); pos++; }
     }
     if (n < 10 || dim < 1 || n_q < 1) {
-        fprintf(stderr, "usage: bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25] | N --quality\n");
+        fprintf(stderr, "usage: bench_retrieval [N] [DIM] [N_QUERIES] [--no-dense] [--no-bm25] | N --quality | N --dataset\n");
         return 2;
     }
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp) tmp = "/tmp";
     if (quality) {
         bench_quality(n);
         return 0;
     }
-    const char *tmp = getenv("TMPDIR");
-    if (bm25) bench_bm25(n, n_q, tmp ? tmp : "/tmp");
+    if (dataset) {
+        bench_dataset(n, tmp);
+        return 0;
+    }
+    if (bm25) bench_bm25(n, n_q, tmp);
     if (dense) bench_dense(n, dim, n_q);
     return 0;
 }
