@@ -162,6 +162,9 @@ const char *retrieval_index_caption(const retrieval_index *idx, size_t i);
 int retrieval_index_split(const retrieval_index *idx, size_t i);
 uint64_t retrieval_index_caption_hash_at(const retrieval_index *idx, size_t i);
 const retrieval_meta *retrieval_index_meta(const retrieval_index *idx, size_t i);
+/* Copy entry i's stored unit vector (float32, or int8 dequantised) into out
+ * (dim floats). SL_ERR_ARG if the index has no vectors or i is out of range. */
+sl_status retrieval_index_vector(const retrieval_index *idx, size_t i, float *out);
 /* Entry index of id, or -1. */
 long retrieval_index_find(const retrieval_index *idx, const char *id);
 

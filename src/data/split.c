@@ -111,8 +111,22 @@ sl_status data_pair_retrieve(const retrieval_index *idx, const data_pair_cfg *cf
         int n_hits = 0;
         sl_err e;
         memset(&e, 0, sizeof e);
-        sl_status st = retrieval_query(idx, retrieval_index_caption(idx, i), cfg.embed,
-                                       cfg.embed_ctx, &o, &hit, &n_hits, &e);
+        /* dense kinds: the entry's own stored vector is its query (no second
+         * embedding pass, which for an LM embedding costs a forward pass) */
+        unsigned kinds = retrieval_index_kinds(idx);
+        unsigned kind = cfg.kind ? cfg.kind : ((kinds & RETRIEVAL_KIND_BM25) ? RETRIEVAL_KIND_BM25
+                                                                              : RETRIEVAL_KIND_DENSE);
+        sl_status st;
+        int dim = retrieval_index_dim(idx);
+        float *qv = kind != RETRIEVAL_KIND_BM25 && dim > 0 ? malloc((size_t)dim * sizeof *qv) : NULL;
+        if (qv && retrieval_index_vector(idx, i, qv) == SL_OK) {
+            if (!cfg.kind) o.kind = (kinds & RETRIEVAL_KIND_DENSE) ? RETRIEVAL_KIND_DENSE : RETRIEVAL_KIND_DENSE_Q8;
+            st = retrieval_query_vec(idx, qv, retrieval_index_caption(idx, i), &o, &hit, &n_hits, &e);
+        } else {
+            st = retrieval_query(idx, retrieval_index_caption(idx, i), cfg.embed, cfg.embed_ctx, &o,
+                                 &hit, &n_hits, &e);
+        }
+        free(qv);
         retrieved_out[i] = (st == SL_OK && n_hits > 0) ? hit.index : -1;
         if (st != SL_OK) {
             #pragma omp critical(data_pair_err)

@@ -468,6 +468,20 @@ const retrieval_meta *retrieval_index_meta(const retrieval_index *idx, size_t i)
     return i < idx->n ? &idx->meta[i] : NULL;
 }
 
+sl_status retrieval_index_vector(const retrieval_index *idx, size_t i, float *out) {
+    if (i >= idx->n || !out) return SL_ERR_ARG;
+    size_t dim = idx->dim;
+    if (idx->vec) {
+        memcpy(out, idx->vec + i * dim, dim * sizeof *out);
+        return SL_OK;
+    }
+    if (idx->qvec) {
+        for (size_t j = 0; j < dim; j++) out[j] = (float)idx->qvec[i * dim + j] * idx->qscale[i];
+        return SL_OK;
+    }
+    return SL_ERR_ARG;
+}
+
 /* ---- top-k under the order (score desc, index asc) ------------------------- */
 typedef struct topk { retrieval_hit *h; int n, k; } topk;
 

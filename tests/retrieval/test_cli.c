@@ -89,7 +89,22 @@ int main(void) {
     CHECK_EQ_INT(sh(NULL, 0, "head -c 1000 %s/a.idx > %s/t.idx", dir, dir), 0);
     CHECK_EQ_INT(sh(out, sizeof out, "%s index query %s/t.idx rod 2>&1", bin, dir), 1);
     CHECK(strstr(out, "t.idx") != NULL && strstr(out, "truncated") != NULL);
+    /* JSONL with sizes: --geo picks the part whose bbox fits the stated sizes */
+    snprintf(path, sizeof path, "%s/parts.jsonl", dir);
+    f = fopen(path, "w");
+    fputs("{\"id\":\"p1\",\"caption\":\"A flat rectangular plate.\",\"split\":\"train\",\"bbox_mm\":[200,100,5]}\n"
+          "{\"id\":\"p2\",\"caption\":\"A flat rectangular plate.\",\"split\":\"train\",\"bbox_mm\":[100,50,5]}\n"
+          "{\"id\":\"p3\",\"caption\":\"A flat rectangular plate.\",\"split\":\"test\",\"bbox_mm\":[100,50,5]}\n", f);
+    fclose(f);
+    CHECK_EQ_INT(sh(NULL, 0, "%s index build --captions %s -o %s/p.idx 2>/dev/null", bin, path, dir), 0);
+    CHECK_EQ_INT(sh(out, sizeof out, "%s index query %s/p.idx 'a flat plate, 4 x 2 in' -k 1 --geo --split train --json",
+                    bin, dir), 0);
+    CHECK_MSG(strstr(out, "\"id\":\"p2\"") != NULL, "%s", out);   /* 101.6 x 50.8 mm */
+    CHECK_EQ_INT(sh(out, sizeof out, "%s index query %s/p.idx 'a flat plate, 4 x 2 in' -k 1 --split train --json",
+                    bin, dir), 0);
+    CHECK_MSG(strstr(out, "\"id\":\"p1\"") != NULL, "%s", out);   /* no re-ranking: first of equals */
     /* a CSV error is reported as file:line:col */
+    snprintf(path, sizeof path, "%s/caps.csv", dir);
     f = fopen(path, "w");
     fputs("model_id,isDescribable,description\n1,True,\"open\n", f);
     fclose(f);

@@ -185,6 +185,17 @@ static void test_dense(void) {
     CHECK(thread_ok);
     CHECK_EQ_INT(q8_top1, N_Q);
     CHECK_MSG(q8_recall >= (int)(0.8 * N_Q * K), "int8 recall@10 %d / %d", q8_recall, N_Q * K);
+    /* stored rows are the unit-length inputs */
+    {
+        float row[DIM];
+        double nn = 0;
+        for (int d = 0; d < DIM; d++) nn += (double)v[5 * DIM + d] * v[5 * DIM + d];
+        CHECK(retrieval_index_vector(idx, 5, row) == SL_OK);
+        double maxerr = 0;
+        for (int d = 0; d < DIM; d++) maxerr = fmax(maxerr, fabs(row[d] - v[5 * DIM + d] / sqrt(nn)));
+        CHECK_NEAR(maxerr, 0, 1e-6);
+        CHECK(retrieval_index_vector(idx, N_DENSE, row) == SL_ERR_ARG);
+    }
     /* split filter on a dense query */
     retrieval_hit h[K];
     int n = 0;
