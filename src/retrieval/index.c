@@ -191,7 +191,7 @@ static sl_status build_bm25(retrieval_index *idx, sl_err *err) {
     uint64_t *doc_off = malloc((n + 1) * sizeof *doc_off);
     uint32_t *terms = NULL;            /* term ids, per entry, distinct, with tf */
     uint32_t *tfs = NULL;
-    size_t n_terms_all = 0, cap_terms = 0;
+    size_t n_terms_all = 0, cap_terms = 0, cap_tfs = 0;
     uint64_t slots_cap = 1 << 16, n_voc = 0;
     uint32_t *slots = calloc(slots_cap, sizeof *slots);
     sl_buf pool;
@@ -210,10 +210,12 @@ static sl_status build_bm25(retrieval_index *idx, sl_err *err) {
             st = SL_ERR_NOMEM;
             goto done;
         }
-        size_t cap_tf = cap_terms;
-        uint32_t *ntf = realloc(tfs, cap_tf * sizeof *tfs);
-        if (!ntf) { st = SL_ERR_NOMEM; goto done; }
-        tfs = ntf;
+        if (cap_tfs < cap_terms) {   /* tfs runs parallel to terms */
+            uint32_t *ntf = realloc(tfs, cap_terms * sizeof *tfs);
+            if (!ntf) { st = SL_ERR_NOMEM; goto done; }
+            tfs = ntf;
+            cap_tfs = cap_terms;
+        }
         for (int t = 0; t < nt; t++) {
             if (2 * (n_voc + 1) > slots_cap) {   /* rehash */
                 uint64_t nc = slots_cap * 2;
@@ -596,7 +598,9 @@ static sl_status query_bm25(const retrieval_index *idx, const char *caption, con
     }
     for (uint64_t i = 0; i < n_t; i++) {
         uint32_t d = touched[i];
-        if (score[d] > 0 && passes(idx, f, d)) topk_push(t, d, score[d]);
+        float s = score[d];
+        if (t->n == t->k && s < t->h[0].score) continue;   /* cannot enter the top k */
+        if (s > 0 && passes(idx, f, d)) topk_push(t, d, s);
     }
     free(score);
     free(touched);
