@@ -107,7 +107,7 @@ static void test_record(void) {
     r.caption = caption;
     r.split = 1;
     r.retrieved_id = "00010001";
-    r.retrieved_caption = "A \"flat\" plate.";
+    r.retrieved_caption = "A \"flat\" plate\\\t\x01\x7f.";
     r.retrieved_step = retrieved;
     r.step = "DATA;\nENDSEC;\nEND-ISO-10303-21;";
     CHECK(data_record_write_jsonl(&b, &r) == SL_OK);
@@ -117,7 +117,7 @@ static void test_record(void) {
     if (o) {
         CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")), "00010007");
         CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "split")), "val");
-        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "retrieved_caption")), "A \"flat\" plate.");
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "retrieved_caption")), r.retrieved_caption);
         CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "prompt")), golden_rag);
         CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "prompt_norag")), golden_norag);
         CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "step")), r.step);
