@@ -42,15 +42,13 @@ static double median(double *v, int n) {
     return n ? v[n / 2] : 0;
 }
 
-static void bench_dense(long n, int dim, int n_q) {
-    uint64_t s = 12345;
-    const int n_centres = 1000;
-    float *centres = malloc((size_t)n_centres * (size_t)dim * sizeof *centres);
+static retrieval_index *dense_build(long n, int dim, unsigned kinds, const float *centres,
+                                    int n_centres, double *t_add, double *t_fin) {
+    uint64_t s = 777;   /* same rows for every kind */
     float *row = malloc((size_t)dim * sizeof *row);
-    for (long i = 0; i < (long)n_centres * dim; i++) centres[i] = (float)rng_gauss(&s);
     retrieval_build_opts bo;
     retrieval_build_opts_init(&bo);
-    bo.kinds = RETRIEVAL_KIND_DENSE | RETRIEVAL_KIND_DENSE_Q8;
+    bo.kinds = kinds;
     bo.dim = dim;
     bo.embed_name = "synthetic";
     retrieval_builder *b = retrieval_builder_new(&bo);
@@ -66,55 +64,86 @@ static void bench_dense(long n, int dim, int n_q) {
             exit(1);
         }
     }
-    double t_gen = sl_time_sec() - t0;
+    *t_add = sl_time_sec() - t0;
     retrieval_index *idx = NULL;
     t0 = sl_time_sec();
     if (retrieval_builder_finish(b, &idx, &err)) {
         fprintf(stderr, "finish: %s\n", err.msg);
         exit(1);
     }
-    double t_build = sl_time_sec() - t0;
-    printf("{\"bench\":\"dense_build\",\"n\":%ld,\"dim\":%d,\"threads\":%d,\"add_s\":%.3f,\"finish_s\":%.3f}\n",
-           n, dim, omp_get_max_threads(), t_gen, t_build);
+    *t_fin = sl_time_sec() - t0;
+    free(row);
+    return idx;
+}
+
+enum { K_DENSE = 10 };
+
+/* median latency of one kind over the queries; recall against exact (if given) */
+static void dense_run(const retrieval_index *idx, unsigned kind, const float *q, int n_q, int dim,
+                      long *exact, const char *name, long n) {
+    double *lat = malloc((size_t)n_q * sizeof *lat);
+    int recall = 0, top1 = 0;
+    sl_err err = {0};
+    for (int j = 0; j < n_q; j++) {
+        retrieval_query_opts o;
+        retrieval_query_opts_init(&o);
+        o.k = K_DENSE;
+        o.kind = kind;
+        retrieval_hit h[K_DENSE];
+        int nh = 0;
+        double t = sl_time_sec();
+        retrieval_query_vec(idx, q + (size_t)j * dim, NULL, &o, h, &nh, &err);
+        lat[j] = sl_time_sec() - t;
+        long *ex = exact + (size_t)j * K_DENSE;
+        if (kind == RETRIEVAL_KIND_DENSE && !strcmp(name, "f32_exact")) {
+            for (int a = 0; a < K_DENSE; a++) ex[a] = a < nh ? h[a].index : -1;
+            continue;
+        }
+        for (int a = 0; a < nh; a++)
+            for (int c = 0; c < K_DENSE; c++) recall += h[a].index == ex[c];
+        top1 += nh && h[0].index == ex[0];
+    }
+    double m = median(lat, n_q);
+    double bytes = (double)n * dim * (kind == RETRIEVAL_KIND_DENSE ? 4 : 1);
+    printf("{\"bench\":\"dense_query\",\"kind\":\"%s\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
+           "\"median_ms\":%.2f,\"GB_per_s\":%.1f", name, n, dim, omp_get_max_threads(), m * 1e3,
+           bytes / m / 1e9);
+    if (strcmp(name, "f32_exact"))
+        printf(",\"recall_at_10\":%.3f,\"top1_agree\":%.3f", (double)recall / (n_q * K_DENSE),
+               (double)top1 / n_q);
+    printf("}\n");
+    fflush(stdout);
+    free(lat);
+}
+
+static void bench_dense(long n, int dim, int n_q) {
+    uint64_t s = 12345;
+    const int n_centres = 1000;
+    float *centres = malloc((size_t)n_centres * (size_t)dim * sizeof *centres);
+    for (long i = 0; i < (long)n_centres * dim; i++) centres[i] = (float)rng_gauss(&s);
     /* queries: a random cluster centre plus fresh noise, like the entries */
     float *q = malloc((size_t)n_q * (size_t)dim * sizeof *q);
-    double *lat_f = malloc((size_t)n_q * sizeof *lat_f), *lat_q = malloc((size_t)n_q * sizeof *lat_q);
-    int recall = 0, top1 = 0;
-    enum { K = 10 };
     for (int j = 0; j < n_q; j++) {
         const float *c = centres + (size_t)(rng_next(&s) % (uint64_t)n_centres) * (size_t)dim;
         for (int d = 0; d < dim; d++) q[(size_t)j * dim + d] = c[d] + 0.5f * (float)rng_gauss(&s);
     }
-    for (int j = 0; j < n_q; j++) {
-        retrieval_query_opts o;
-        retrieval_query_opts_init(&o);
-        o.k = K;
-        retrieval_hit hf[K], hq[K];
-        int nf = 0, nq = 0;
-        o.kind = RETRIEVAL_KIND_DENSE;
-        double t = sl_time_sec();
-        retrieval_query_vec(idx, q + (size_t)j * dim, NULL, &o, hf, &nf, &err);
-        lat_f[j] = sl_time_sec() - t;
-        o.kind = RETRIEVAL_KIND_DENSE_Q8;
-        t = sl_time_sec();
-        retrieval_query_vec(idx, q + (size_t)j * dim, NULL, &o, hq, &nq, &err);
-        lat_q[j] = sl_time_sec() - t;
-        for (int a = 0; a < nq; a++)
-            for (int c = 0; c < nf; c++) recall += hq[a].index == hf[c].index;
-        top1 += nq && nf && hq[0].index == hf[0].index;
-    }
-    double bytes_f = (double)n * dim * 4, bytes_q = (double)n * dim;
-    double mf = median(lat_f, n_q), mq = median(lat_q, n_q);
-    printf("{\"bench\":\"dense_query\",\"kind\":\"f32_exact\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
-           "\"median_ms\":%.2f,\"GB_per_s\":%.1f}\n", n, dim, omp_get_max_threads(), mf * 1e3,
-           bytes_f / mf / 1e9);
-    printf("{\"bench\":\"dense_query\",\"kind\":\"int8\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
-           "\"median_ms\":%.2f,\"GB_per_s\":%.1f,\"recall_at_10\":%.3f,\"top1_agree\":%.3f}\n", n, dim,
-           omp_get_max_threads(), mq * 1e3, bytes_q / mq / 1e9, (double)recall / (n_q * K),
-           (double)top1 / n_q);
-    fflush(stdout);
+    long *exact = malloc((size_t)n_q * K_DENSE * sizeof *exact);
+    double ta, tf;
+    /* float32 + int8 in one index: exact, and int8 scan with float32 re-ranking */
+    retrieval_index *idx = dense_build(n, dim, RETRIEVAL_KIND_DENSE | RETRIEVAL_KIND_DENSE_Q8, centres,
+                                       n_centres, &ta, &tf);
+    printf("{\"bench\":\"dense_build\",\"kinds\":\"f32+int8\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
+           "\"add_s\":%.3f,\"finish_s\":%.3f}\n", n, dim, omp_get_max_threads(), ta, tf);
+    dense_run(idx, RETRIEVAL_KIND_DENSE, q, n_q, dim, exact, "f32_exact", n);
+    dense_run(idx, RETRIEVAL_KIND_DENSE_Q8, q, n_q, dim, exact, "int8_scan_f32_rerank", n);
     retrieval_index_free(idx);
-    free(q); free(lat_f); free(lat_q); free(centres); free(row);
+    /* int8 only: a quarter of the memory, approximate */
+    idx = dense_build(n, dim, RETRIEVAL_KIND_DENSE_Q8, centres, n_centres, &ta, &tf);
+    printf("{\"bench\":\"dense_build\",\"kinds\":\"int8\",\"n\":%ld,\"dim\":%d,\"threads\":%d,"
+           "\"add_s\":%.3f,\"finish_s\":%.3f}\n", n, dim, omp_get_max_threads(), ta, tf);
+    dense_run(idx, RETRIEVAL_KIND_DENSE_Q8, q, n_q, dim, exact, "int8", n);
+    retrieval_index_free(idx);
+    free(q); free(exact); free(centres);
 }
 
 static const char *const fam[] = {"plate", "rod", "bracket", "flange", "nut", "bolt", "washer",

@@ -112,7 +112,9 @@ int retrieval_split_parse(const char *name);     /* -1 if unknown */
 enum {
     RETRIEVAL_KIND_BM25 = 1u << 0,
     RETRIEVAL_KIND_DENSE = 1u << 1,     /* float32 vectors, exact cosine */
-    RETRIEVAL_KIND_DENSE_Q8 = 1u << 2   /* int8 vectors, approximate cosine */
+    RETRIEVAL_KIND_DENSE_Q8 = 1u << 2   /* int8 vectors, approximate cosine; with float32
+                                         * vectors also present, the int8 scan picks 4x
+                                         * the candidates and float32 ranks them */
 };
 
 typedef struct retrieval_index retrieval_index;

@@ -723,7 +723,25 @@ static sl_status query_common(const retrieval_index *idx, const char *caption, c
                 st = sl_err_set(err, SL_ERR_INVALID, "the embedding function failed on the query");
             vec = qv;
         }
-        if (!st) st = query_dense(idx, vec, kind == RETRIEVAL_KIND_DENSE_Q8, &f, &t, o.n_threads, err);
+        if (!st && kind == RETRIEVAL_KIND_DENSE_Q8 && idx->vec) {
+            /* int8 scan for 4x the candidates, then exact float32 scores for
+             * those: int8 bandwidth, (nearly) exact ranking */
+            int cand = 4 * pool > 64 ? 4 * pool : 64;
+            topk t2 = {malloc((size_t)cand * sizeof(retrieval_hit)), 0, cand};
+            float *qn = malloc(idx->dim * sizeof *qn);
+            if (!t2.h || !qn) st = sl_err_set(err, SL_ERR_NOMEM, "out of memory");
+            if (!st) st = query_dense(idx, vec, 1, &f, &t2, o.n_threads, err);
+            if (!st) {
+                memcpy(qn, vec, idx->dim * sizeof *qn);
+                normalise_row(qn, idx->dim);
+                for (int i = 0; i < t2.n; i++)
+                    topk_push(&t, t2.h[i].index, dot_f32(qn, idx->vec + (size_t)t2.h[i].index * idx->dim, idx->dim));
+            }
+            free(t2.h);
+            free(qn);
+        } else if (!st) {
+            st = query_dense(idx, vec, kind == RETRIEVAL_KIND_DENSE_Q8, &f, &t, o.n_threads, err);
+        }
         free(qv);
     }
     if (st) { free(t.h); return st; }

@@ -133,13 +133,20 @@ static void test_dense(void) {
         snprintf(id, sizeof id, "v%d", i);
         CHECK(retrieval_builder_add_vec(b, id, "", i % 3, NULL, v + i * DIM, &err) == SL_OK);
     }
-    retrieval_index *idx = NULL;
+    retrieval_index *idx = NULL, *idx_q8 = NULL;
     CHECK(retrieval_builder_finish(b, &idx, &err) == SL_OK);
-    if (!idx) return;
+    bo.kinds = RETRIEVAL_KIND_DENSE_Q8;
+    b = retrieval_builder_new(&bo);
+    for (int i = 0; i < N_DENSE; i++) {
+        snprintf(id, sizeof id, "v%d", i);
+        CHECK(retrieval_builder_add_vec(b, id, "", i % 3, NULL, v + i * DIM, &err) == SL_OK);
+    }
+    CHECK(retrieval_builder_finish(b, &idx_q8, &err) == SL_OK);
+    if (!idx || !idx_q8) return;
     retrieval_query_opts o;
     retrieval_query_opts_init(&o);
     o.k = K;
-    int exact_ok = 1, thread_ok = 1, q8_top1 = 0, q8_recall = 0;
+    int exact_ok = 1, thread_ok = 1, rerank_ok = 1, q8_top1 = 0, q8_recall = 0;
     for (int j = 0; j < N_Q; j++) {
         const float *qv = q + j * DIM;
         /* brute force in double */
@@ -175,12 +182,19 @@ static void test_dense(void) {
                 exact_ok = 0;
             if (h1[t].index != h3[t].index || h1[t].score != h3[t].score) thread_ok = 0;
         }
+        /* int8 scan re-ranked by the float32 rows present in this index: exact top-k */
         o.kind = RETRIEVAL_KIND_DENSE_Q8;
         CHECK(retrieval_query_vec(idx, qv, NULL, &o, hq, &nq, &err) == SL_OK);
+        CHECK_EQ_INT(nq, K);
+        for (int t = 0; t < K && t < nq; t++) if (hq[t].index != h1[t].index) rerank_ok = 0;
+        /* int8 only: approximate */
+        CHECK(retrieval_query_vec(idx_q8, qv, NULL, &o, hq, &nq, &err) == SL_OK);
         q8_top1 += nq > 0 && hq[0].index == 7 + 150 * j;
         for (int t = 0; t < nq; t++)
             for (int u = 0; u < K; u++) q8_recall += hq[t].index == besti[u];
     }
+    CHECK(rerank_ok);
+    retrieval_index_free(idx_q8);
     CHECK(exact_ok);
     CHECK(thread_ok);
     CHECK_EQ_INT(q8_top1, N_Q);
