@@ -39,7 +39,8 @@ typedef struct ri_header {
     uint64_t n_terms, n_id_slots, n_term_slots, n_post;
     uint64_t payload_hash;
     uint32_t endian, meta_size;
-    uint8_t reserved[80];
+    uint32_t norm_version;     /* caption normalisation + BM25 term rule (RETR_NORM_VERSION) */
+    uint8_t reserved[76];
     uint64_t header_hash;      /* of the 248 bytes before it */
 } ri_header;
 _Static_assert(sizeof(ri_header) == RI_HEADER, "index header must be 256 bytes");
@@ -160,6 +161,7 @@ sl_status retrieval_index_save(const retrieval_index *idx, const char *path, sl_
     h.n_post = (idx->kinds & RETRIEVAL_KIND_BM25) ? idx->post_off[idx->n_terms] : 0;
     h.endian = RI_ENDIAN;
     h.meta_size = sizeof(retrieval_meta);
+    h.norm_version = RETR_NORM_VERSION;
 
     size_t lp = strlen(path);
     char *tmp = malloc(lp + 16);
@@ -275,6 +277,9 @@ sl_status retrieval_index_load(const char *path, int verify, retrieval_index **o
              (unsigned long long)h.file_size, (unsigned long long)size);
     if (h.meta_size != sizeof(retrieval_meta) || h.header_size != RI_HEADER)
         FAIL("index layout differs from this build");
+    if (h.norm_version != RETR_NORM_VERSION)
+        FAIL("index built with caption normalisation v%u, this build uses v%u: rebuild the index",
+             h.norm_version, RETR_NORM_VERSION);
     if (h.n >= UINT32_MAX || h.n_sections > SEC_MAX || h.dim > 65536 ||
         (h.kinds & ~7u) || ((h.kinds & 6u) && h.dim == 0) || h.n_terms >= UINT32_MAX ||
         h.embed_name[63] != 0 || h.n_id_slots > size || h.n_term_slots > size ||

@@ -4,6 +4,10 @@
 
 #include "steplm/retrieval.h"
 
+/* Bump whenever normalisation, caption hashes or BM25 terms change: stored
+ * hashes and postings would no longer match queries. Index files record it. */
+#define RETR_NORM_VERSION 1u
+
 /* Captions longer than this many tokens are cut (captions are 2..30 words). */
 #define RETR_MAX_TOKENS 512
 
