@@ -86,7 +86,9 @@ double retrieval_meta_misfit(const retrieval_meta *m, const double *lengths_mm, 
 
 /* ---- embeddings ---------------------------------------------------------
  * An embedding function writes dim floats for text into out and returns 0,
- * or non-zero on failure. The index normalises vectors to unit length. */
+ * or non-zero on failure. The index normalises vectors to unit length.
+ * retrieval_builder_finish calls it from several OpenMP threads at once: it
+ * must be thread-safe for one ctx (or embed beforehand and use add_vec). */
 typedef int (*retrieval_embed_fn)(void *ctx, const char *text, float *out, int dim);
 
 /* BASELINE embedding, not a learned model: signed feature hashing of the
