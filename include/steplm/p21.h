@@ -112,7 +112,8 @@ void p21_read_opts_default(p21_read_opts *o);
  * SL_ERR_SYNTAX / SL_ERR_LIMIT with the first error in *err; the document then
  * still holds everything that could be recovered, plus all diagnostics.
  * p21_doc_read_mem copies the text; p21_doc_read_owned takes ownership of a
- * malloc'd buffer (freed with the document, also on failure). */
+ * malloc'd buffer of n + 1 bytes with text[n] == 0 (freed with the document, also
+ * on failure); sl_file_read returns such a buffer. */
 sl_status p21_doc_read_mem(const char *name, const char *text, size_t n,
                            const p21_read_opts *opts, p21_doc **out, sl_err *err);
 sl_status p21_doc_read_owned(const char *name, char *text, size_t n,

@@ -37,7 +37,8 @@ typedef struct sl_err {
 /* Fill *err (if non-NULL) and return status. printf-style message. */
 sl_status sl_err_set(sl_err *err, sl_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-sl_status sl_err_setv(sl_err *err, sl_status status, const char *fmt, va_list ap);
+sl_status sl_err_setv(sl_err *err, sl_status status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* Format as "file:line:col: error: msg" (parts that are unknown are left out). */
 void sl_err_format(const sl_err *err, char *out, size_t n_out);
 
