@@ -63,12 +63,16 @@ typedef struct schema_attr {
     uint32_t owner;        /* entity index that declares it */
     uint32_t type;         /* schema_type index */
     uint8_t optional;
-    uint32_t n_derived_by, first_derived_by;  /* subtypes that redeclare it DERIVED */
+    uint32_t n_derived_by, first_derived_by;  /* subtypes that redeclare it DERIVED
+                                                 (schema_attr_derived_by) */
 } schema_attr;
+
+enum { SCHEMA_NOT_DERIVED = 0, SCHEMA_DERIVED = 1,
+       SCHEMA_MAYBE_DERIVED = 2 /* derived in some editions: '*' or a value */ };
 
 typedef struct schema_slot {
     uint16_t attr;         /* schema_attr index */
-    uint8_t derived;       /* written as '*' in a simple instance of this entity */
+    uint8_t derived;       /* SCHEMA_*DERIVED for a simple instance of this entity */
 } schema_slot;
 
 /* ---- the table ------------------------------------------------------------ */
@@ -83,7 +87,9 @@ int schema_is_a(uint32_t sub, uint32_t super);
 const schema_slot *schema_entity_layout(const schema_entity *e);
 size_t schema_n_attrs(void);
 const schema_attr *schema_attr_at(size_t i);
-const schema_entity *schema_attr_derived_by(const schema_attr *a, size_t k);
+/* k-th subtype redeclaring a as DERIVED; *maybe (if non-NULL) is set when only
+ * some editions of the schema derive it. */
+const schema_entity *schema_attr_derived_by(const schema_attr *a, size_t k, int *maybe);
 size_t schema_n_types(void);
 const schema_type *schema_type_at(size_t i);
 /* Defined type by name (case-insensitive), NULL if unknown. */

@@ -62,9 +62,9 @@ def parse(path):
             raise Err(where + ": duplicate " + name)
         attrs, derived = [], []
         for part in [p.strip() for p in body.split(";") if p.strip()]:
-            if part.startswith("*"):
+            if part[0] in "*~":
                 owner, _, an = part[1:].partition(".")
-                derived.append((owner, an))
+                derived.append((owner, an, part[0] == "~"))
                 continue
             toks = part.split()
             aname, tt = toks[0], toks[1:]
@@ -248,14 +248,14 @@ class Gen:
             E[n]["first_own"] = first
             E[n]["n_own"] = len(self.attrs) - first
         for n in self.enames:
-            for (owner, an) in E[n]["derived"]:
+            for (owner, an, maybe) in E[n]["derived"]:
                 if owner not in anc[n] or owner == n:
                     raise Err("%s: %s derives %s.%s but %s is not a supertype" %
                               (E[n]["where"], n, owner, an, owner))
                 k = (owner, an)
                 if k not in self.attr_of:
                     raise Err("%s: %s derives unknown attribute %s.%s" % (E[n]["where"], n, owner, an))
-                self.attrs[self.attr_of[k]]["derived_by"].append(self.eidx[n])
+                self.attrs[self.attr_of[k]]["derived_by"].append(self.eidx[n] | (0x8000 if maybe else 0))
         # simple-instance layout: depth-first over supertypes (in declared order), each entity once
         self.layout = []
         for n in self.enames:
@@ -272,8 +272,11 @@ class Gen:
             for x in seen:
                 for k in range(E[x]["n_own"]):
                     ai = E[x]["first_own"] + k
-                    der = any(self.enames[d] in anc[n] for d in self.attrs[ai]["derived_by"])
-                    self.layout.append((ai, int(der)))
+                    der = 0
+                    for d in self.attrs[ai]["derived_by"]:
+                        if self.enames[d & 0x7FFF] in anc[n]:
+                            der = 2 if (d & 0x8000) and der != 1 else 1
+                    self.layout.append((ai, der))
             E[n]["first_all"] = first
             E[n]["n_all"] = len(self.layout) - first
         return self
