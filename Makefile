@@ -55,7 +55,7 @@ test-fast: build
 
 run: build
 	./$(BUILD)/steplm check examples/*.step
-	./$(BUILD)/steplm stats examples/bracket.step
+	./$(BUILD)/steplm stats examples/cube.step
 
 fuzz: deps
 	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Release -DSTEPLM_FUZZ=ON -DSTEPLM_NATIVE=OFF >/dev/null
