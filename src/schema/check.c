@@ -34,7 +34,6 @@ typedef struct chk {
     int strict;
     uint32_t cap;
     uint32_t *tmap;          /* doc type index -> schema entity index or NONE */
-    uint32_t *tcount;        /* instances (or parts) per doc type */
     uint8_t *twarned;
     size_t n_types;
     size_t n_errors;
@@ -42,11 +41,12 @@ typedef struct chk {
     size_t wcap, wn;
     /* context of the attribute being checked */
     const p21_entity *e;
-    const char *tname;       /* type name of the part */
+    uint32_t ttype;          /* doc type index of the part (name resolved when reporting) */
     uint32_t sidx;
     uint32_t attr_no;        /* 1-based position in the part's argument list */
     const schema_attr *attr;
-    char path[96];           /* " element 3" etc. */
+    uint32_t path[8];        /* element positions inside nested aggregates (1-based) */
+    int n_path;
 } chk;
 
 static int sev_of(const chk *c, int code) {
@@ -106,10 +106,15 @@ static void report(chk *c, int code, const char *fmt, ...) {
 
 /* "CARTESIAN_POINT: attribute 2 'coordinates' element 3" */
 static void where(const chk *c, char *out, size_t n) {
-    if (c->attr)
-        snprintf(out, n, "%s: attribute %u '%s'%s", c->tname, c->attr_no, c->attr->name, c->path);
-    else
-        snprintf(out, n, "%s", c->tname);
+    const char *tname = p21_doc_type_name(c->doc, c->ttype);
+    if (!tname) tname = "?";
+    if (!c->attr) { snprintf(out, n, "%s", tname); return; }
+    int w = snprintf(out, n, "%s: attribute %u '%s'", tname, c->attr_no, c->attr->name);
+    for (int k = 0; k < c->n_path && k < 8 && w > 0 && (size_t)w < n; k++) {
+        int w2 = snprintf(out + w, n - (size_t)w, " element %u", c->path[k]);
+        if (w2 < 0) break;
+        w += w2;
+    }
 }
 
 static const char *type_name_of(const chk *c, const p21_entity *t) {
@@ -352,12 +357,17 @@ static void check_val(chk *c, const schema_type *t, const p21_value *v, int dept
                 report(c, P_BOUNDS, "%s expects %s, got %u element%s", w, exp, v->len, v->len == 1 ? "" : "s");
             }
             const schema_type *el = schema_type_at(t->elem);
-            size_t plen = strlen(c->path);
+            int d = c->n_path++;
+            int real_ok = el->kind == SCHEMA_REAL || el->kind == SCHEMA_NUMBER;
             for (uint32_t k = 0; k < v->len; k++) {
-                snprintf(c->path + plen, sizeof c->path - plen, " element %u", k + 1);
-                check_val(c, el, &v->u.items[k], depth + 1);
+                const p21_value *it = &v->u.items[k];
+                if (d < 8) c->path[d] = k + 1;
+                /* fast paths for the bulk of real files: coordinates and references */
+                if (real_ok && (it->kind == P21_REAL || (it->kind == P21_INT && !c->strict))) continue;
+                if (el->kind == SCHEMA_ENTITY && it->kind == P21_REF) { check_ref(c, el, it); continue; }
+                check_val(c, el, it, depth + 1);
             }
-            c->path[plen] = 0;
+            c->n_path = d;
             return;
         }
         break;
@@ -368,7 +378,7 @@ static void check_val(chk *c, const schema_type *t, const p21_value *v, int dept
 /* one attribute of the current part; derived: the instance redeclares it DERIVED */
 static void check_slot(chk *c, const schema_attr *a, int derived, const p21_value *v) {
     c->attr = a;
-    c->path[0] = 0;
+    c->n_path = 0;
     const schema_type *t = schema_type_at(a->type);
     char w[256];
     if (derived == SCHEMA_MAYBE_DERIVED && v->kind == P21_DERIVED) return;
@@ -412,7 +422,12 @@ static void unknown_type(chk *c, const p21_part *p) {
         c->twarned[p->type] = 1;
     }
     c->attr = NULL;
-    uint32_t cnt = p->type < c->n_types ? c->tcount[p->type] : 1;
+    uint32_t cnt = 0;                /* counted only here: unknown types are rare */
+    size_t n = p21_doc_n_entities(c->doc);
+    for (size_t i = 0; i < n; i++) {
+        const p21_entity *e = p21_doc_entity(c->doc, i);
+        for (uint32_t k = 0; k < e->n_parts; k++) cnt += e->parts[k].type == p->type;
+    }
     report(c, P_UNKNOWN_TYPE, "unknown entity type %s (not in the schema table; %u instance%s not checked)",
            p21_doc_type_name(c->doc, p->type), cnt, cnt == 1 ? "" : "s");
 }
@@ -420,7 +435,7 @@ static void unknown_type(chk *c, const p21_part *p) {
 static void check_simple(chk *c, const p21_entity *e) {
     const p21_part *p = &e->parts[0];
     uint32_t s = part_sidx(c, p);
-    c->tname = p21_doc_type_name(c->doc, p->type);
+    c->ttype = p->type;
     c->attr = NULL;
     if (s == NONE) { c->sidx = NONE; unknown_type(c, p); return; }
     const schema_entity *se = schema_entity_at(s);
@@ -455,7 +470,7 @@ static void check_complex(chk *c, const p21_entity *e) {
     int all_known = 1;
     c->sidx = NONE;
     c->attr = NULL;
-    c->tname = e->n_parts ? p21_doc_type_name(c->doc, e->parts[0].type) : "?";
+    c->ttype = e->parts[0].type;
     for (uint32_t k = 0; k < e->n_parts; k++) {
         uint32_t s = part_sidx(c, &e->parts[k]);
         if (s == NONE) { all_known = 0; continue; }
@@ -478,7 +493,7 @@ static void check_complex(chk *c, const p21_entity *e) {
     for (uint32_t k = 0; k < e->n_parts; k++) {
         const p21_part *p = &e->parts[k];
         uint32_t s = part_sidx(c, p);
-        c->tname = p21_doc_type_name(c->doc, p->type);
+        c->ttype = p->type;
         c->attr = NULL;
         if (s == NONE) { c->sidx = NONE; unknown_type(c, p); continue; }
         const schema_entity *se = schema_entity_at(s);
@@ -534,10 +549,9 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
     c.cap = o->max_similar_warnings;
     c.n_types = p21_doc_n_types(doc);
     c.tmap = malloc((c.n_types + 1) * sizeof *c.tmap);
-    c.tcount = calloc(c.n_types + 1, sizeof *c.tcount);
     c.twarned = calloc(c.n_types + 1, 1);
-    if (!c.tmap || !c.tcount || !c.twarned) {
-        free(c.tmap); free(c.tcount); free(c.twarned);
+    if (!c.tmap || !c.twarned) {
+        free(c.tmap); free(c.twarned);
         p21_doc_add_diag(doc, P21_ERROR, 0, 0, 0, "schema check: out of memory");
         return 1;
     }
@@ -547,11 +561,6 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
         c.tmap[i] = se ? se->index : NONE;
     }
     size_t n = p21_doc_n_entities(doc);
-    for (size_t i = 0; i < n; i++) {
-        const p21_entity *e = p21_doc_entity(doc, i);
-        for (uint32_t k = 0; k < e->n_parts; k++)
-            if (e->parts[k].type < c.n_types) c.tcount[e->parts[k].type]++;
-    }
     for (size_t i = 0; i < n; i++) {
         const p21_entity *e = p21_doc_entity(doc, i);
         if ((e->flags & P21_ENT_BAD) || e->n_parts == 0) continue;
@@ -582,7 +591,6 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
     }
     free(c.wt);
     free(c.tmap);
-    free(c.tcount);
     free(c.twarned);
     return c.n_errors;
 }
