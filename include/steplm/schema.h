@@ -41,7 +41,8 @@ typedef struct schema_type {
     uint32_t elem;         /* aggregates: element type; ENTITY: entity index */
     uint32_t first, n;     /* ENUM: values; SELECT: defined-type alternatives */
     uint32_t mask;         /* ENTITY/SELECT: set of allowed entity types (schema_mask) */
-    uint8_t any_ref;       /* SELECT: any entity reference is allowed */
+    uint8_t any_ref;       /* SELECT: any entity reference is allowed;
+                              ENUM: values not listed (any value accepted) */
     int32_t base;          /* defined type declared as another defined type, else -1 */
     const char *name;      /* defined type name (upper case), "" when anonymous */
 } schema_type;

@@ -161,8 +161,11 @@ class Gen:
                 raise Err("%s: unknown base %s" % (where, val))
         elif kind == "enum":
             first = len(self.enum_values)
-            self.enum_values += [v.upper() for v in val]
-            t = dict(kind="ENUM", name=name.upper(), base=-1, first=first, n=len(val))
+            if val == ["*"]:   # values not known to this table: any enumeration value is accepted
+                t = dict(kind="ENUM", name=name.upper(), base=-1, first=first, n=0, anyref=1)
+            else:
+                self.enum_values += [v.upper() for v in val]
+                t = dict(kind="ENUM", name=name.upper(), base=-1, first=first, n=len(val))
         elif kind == "select":
             ents, defs, anyref = self.flatten_select(name)
             first = len(self.select_items)
