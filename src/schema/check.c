@@ -14,6 +14,7 @@
 #include "schema_table.h"
 
 #define NONE UINT32_MAX
+#define COMPLEX (UINT32_MAX - 1)
 
 /* problem codes: the severity policy lives in sev_of() */
 enum {
@@ -35,6 +36,8 @@ typedef struct chk {
     uint32_t cap;
     uint32_t *tmap;          /* doc type index -> schema entity index or NONE */
     uint8_t *twarned;
+    const p21_entity *ents;  /* the doc's entity array (contiguous, file order) */
+    uint32_t *etype;         /* per entity: schema index of a simple instance, COMPLEX or NONE */
     size_t n_types;
     size_t n_errors;
     wcount *wt;              /* open-addressing table of warning kinds */
@@ -196,6 +199,14 @@ static void check_ref(chk *c, const schema_type *t, const p21_value *v) {
     const p21_entity *tg = p21_doc_find(c->doc, v->u.ref);
     if (!tg) return;                 /* undefined: p21_doc_check_refs reports it */
     if (t->kind == SCHEMA_SELECT && t->any_ref) return;
+    if (c->etype) {                  /* simple target: one lookup, no visit of the entity */
+        uint32_t s = c->etype[tg - c->ents];
+        if (s == NONE) return;
+        if (s != COMPLEX) {
+            if (!schema_entity_matches(t, s)) bad_kind(c, P_REF_TYPE, t, v);
+            return;
+        }
+    }
     for (uint32_t k = 0; k < tg->n_parts; k++) {
         uint32_t s = part_sidx(c, &tg->parts[k]);
         if (s == NONE) return;       /* a type we do not know: cannot judge */
@@ -562,6 +573,13 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
         c.tmap[i] = se ? se->index : NONE;
     }
     size_t n = p21_doc_n_entities(doc);
+    c.ents = n ? p21_doc_entity(doc, 0) : NULL;
+    c.etype = n ? malloc(n * sizeof *c.etype) : NULL;   /* optional: a speed-up only */
+    for (size_t i = 0; c.etype && i < n; i++) {
+        const p21_entity *e = &c.ents[i];
+        c.etype[i] = e->n_parts == 1 && !(e->flags & P21_ENT_COMPLEX) ? part_sidx(&c, &e->parts[0])
+                   : e->n_parts ? COMPLEX : NONE;
+    }
     for (size_t i = 0; i < n; i++) {
         const p21_entity *e = p21_doc_entity(doc, i);
         if ((e->flags & P21_ENT_BAD) || e->n_parts == 0) continue;
@@ -591,6 +609,7 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
         }
     }
     free(c.wt);
+    free(c.etype);
     free(c.tmap);
     free(c.twarned);
     return c.n_errors;
