@@ -37,6 +37,7 @@ typedef struct chk {
     uint32_t *tmap;          /* doc type index -> schema entity index or NONE */
     uint8_t *twarned;
     const p21_entity *ents;  /* the doc's entity array (contiguous, file order) */
+    size_t n_ents;
     uint32_t *etype;         /* per entity: schema index of a simple instance, COMPLEX or NONE */
     size_t n_types;
     size_t n_errors;
@@ -199,7 +200,7 @@ static void check_ref(chk *c, const schema_type *t, const p21_value *v) {
     const p21_entity *tg = p21_doc_find(c->doc, v->u.ref);
     if (!tg) return;                 /* undefined: p21_doc_check_refs reports it */
     if (t->kind == SCHEMA_SELECT && t->any_ref) return;
-    if (c->etype) {                  /* simple target: one lookup, no visit of the entity */
+    if (c->etype && tg >= c->ents && tg < c->ents + c->n_ents) {  /* simple target: no visit */
         uint32_t s = c->etype[tg - c->ents];
         if (s == NONE) return;
         if (s != COMPLEX) {
@@ -574,6 +575,7 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
     }
     size_t n = p21_doc_n_entities(doc);
     c.ents = n ? p21_doc_entity(doc, 0) : NULL;
+    c.n_ents = n;
     c.etype = n ? malloc(n * sizeof *c.etype) : NULL;   /* optional: a speed-up only */
     for (size_t i = 0; c.etype && i < n; i++) {
         const p21_entity *e = &c.ents[i];
