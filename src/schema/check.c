@@ -578,7 +578,8 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
     c.n_ents = n;
     c.etype = n ? malloc(n * sizeof *c.etype) : NULL;   /* optional: a speed-up only */
     for (size_t i = 0; c.etype && i < n; i++) {
-        const p21_entity *e = &c.ents[i];
+        const p21_entity *e = p21_doc_entity(doc, i);
+        if (e != c.ents + i) { free(c.etype); c.etype = NULL; break; }  /* not one array */
         c.etype[i] = e->n_parts == 1 && !(e->flags & P21_ENT_COMPLEX) ? part_sidx(&c, &e->parts[0])
                    : e->n_parts ? COMPLEX : NONE;
     }
