@@ -3,6 +3,7 @@
  * usage: bench_schema [--repeat N] [--strict] [--show N] [--quiet] FILE|DIR...
  *   --show N   print the first N schema diagnostics of each file (default 3)
  *   --quiet    only the summary line
+ *   --cap N    max_similar_warnings (default 10; 0 = report every warning)
  * Parsing and checking are timed separately (best of N passes); MB/s are
  * relative to the file sizes. One line per file: errors and warnings the
  * schema check added. */
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--show") && i + 1 < argc) show = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--strict")) so.strict = 1;
+        else if (!strcmp(argv[i], "--cap") && i + 1 < argc) so.max_similar_warnings = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quiet")) quiet = 1;
         else paths[n_paths++] = argv[i];
     }
