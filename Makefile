@@ -41,13 +41,15 @@ test: build build-san
 	@rc=0; \
 	echo "== tests: release build =="; \
 	(cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 900) > $(BUILD)/ctest.log 2>&1 || rc=1; \
-	grep -E "^ *[0-9]+/[0-9]+ Test|tests passed|Skipped|\*\*\*" $(BUILD)/ctest.log | tail -n 300; \
+	grep -E "^ *[0-9]+/[0-9]+ Test|Skipped|\*\*\*" $(BUILD)/ctest.log | tail -n 300; \
 	echo "== tests: AddressSanitizer + UndefinedBehaviorSanitizer =="; \
 	(cd $(BUILD_SAN) && ctest -j $(JOBS) --output-on-failure --timeout 900 -LE nosan) > $(BUILD_SAN)/ctest.log 2>&1 || rc=1; \
-	grep -E "^ *[0-9]+/[0-9]+ Test|tests passed|Skipped|\*\*\*" $(BUILD_SAN)/ctest.log | tail -n 300; \
+	grep -E "^ *[0-9]+/[0-9]+ Test|Skipped|\*\*\*" $(BUILD_SAN)/ctest.log | tail -n 300; \
 	if [ $$rc != 0 ]; then echo "== failures: see $(BUILD)/ctest.log and $(BUILD_SAN)/ctest.log =="; \
 	  grep -h -B2 -A30 -E "\*\*\*Failed|\*\*\*Exception|\*\*\*Timeout" $(BUILD)/ctest.log $(BUILD_SAN)/ctest.log | head -n 200; fi; \
-	grep -h "tests passed" $(BUILD)/ctest.log $(BUILD_SAN)/ctest.log; \
+	echo "== summary =="; \
+	printf "release:    "; grep -h "tests passed" $(BUILD)/ctest.log || echo "no summary (ctest failed to run)"; \
+	printf "asan+ubsan: "; grep -h "tests passed" $(BUILD_SAN)/ctest.log || echo "no summary (ctest failed to run)"; \
 	exit $$rc
 
 test-fast: build
