@@ -479,7 +479,8 @@ static int name_cmp(const char *a, const char *b, int underscore_first) {
 }
 
 static void check_complex(chk *c, const p21_entity *e) {
-    uint64_t all[SCHEMA_MASK_WORDS] = {0};
+    uint64_t all[SCHEMA_MASK_WORDS] = {0};      /* every type the instance is */
+    uint64_t present[SCHEMA_MASK_WORDS] = {0};  /* the types written as parts */
     int all_known = 1;
     c->sidx = NONE;
     c->attr = NULL;
@@ -487,6 +488,12 @@ static void check_complex(chk *c, const p21_entity *e) {
     for (uint32_t k = 0; k < e->n_parts; k++) {
         uint32_t s = part_sidx(c, &e->parts[k]);
         if (s == NONE) { all_known = 0; continue; }
+        if ((present[s / 64] >> (s % 64)) & 1u) {
+            c->ttype = e->parts[k].type;
+            report(c, P_COUNT, "complex instance holds part %s twice", schema_entity_at(s)->name);
+            return;
+        }
+        present[s / 64] |= (uint64_t)1 << (s % 64);
         for (int w = 0; w < SCHEMA_MASK_WORDS; w++) all[w] |= schema_ancestors_[s][w];
     }
     /* alphabetical order of the parts */
@@ -496,10 +503,6 @@ static void check_complex(chk *c, const p21_entity *e) {
         const char *b = p21_doc_type_name(c->doc, e->parts[k].type);
         if (name_cmp(a, b, 0) > 0) ascii = 0;
         if (name_cmp(a, b, 1) > 0) usc = 0;
-        if (!strcmp(a, b)) {
-            report(c, P_COUNT, "complex instance holds part %s twice", a);
-            return;
-        }
     }
     if (!ascii && !usc)
         report(c, P_ORDER, "complex instance parts are not in alphabetical order");
@@ -515,9 +518,7 @@ static void check_complex(chk *c, const p21_entity *e) {
         if (all_known) {
             for (uint32_t j = 0; j < se->n_supers; j++) {
                 const schema_entity *sup = schema_entity_super(se, j);
-                int found = 0;
-                for (uint32_t q = 0; q < e->n_parts && !found; q++)
-                    found = part_sidx(c, &e->parts[q]) == sup->index;
+                int found = (int)((present[sup->index / 64] >> (sup->index % 64)) & 1u);
                 if (!found)
                     report(c, P_MISSING_SUPER, "complex instance has part %s but not its supertype %s",
                            se->name, sup->name);

@@ -197,6 +197,8 @@ int main(void) {
            1, 1, "SI_UNIT: attribute 1 'prefix' expects SI_PREFIX, got STRING", 1);
     expect("complex missing supertype", "#1=(LENGTH_UNIT()SI_UNIT(.MILLI.,.METRE.));\n", 0, P21_ERROR, 1, 1,
            "complex instance has part LENGTH_UNIT but not its supertype NAMED_UNIT", 2);
+    expect("complex duplicate part", "#1=(LENGTH_UNIT()NAMED_UNIT(*)NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n", 0,
+           P21_ERROR, 1, 1, "complex instance holds part NAMED_UNIT twice", 1);
     expect("complex derived slot", "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n"
            "#2=(LENGTH_UNIT()NAMED_UNIT(*));\n", 0, P21_ERROR, 2, 2,
            "NAMED_UNIT: attribute 1 'dimensions' is not a derived attribute; '*' is not allowed", 1);
