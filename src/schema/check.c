@@ -20,7 +20,7 @@
 enum {
     P_COUNT, P_KIND, P_REF_TYPE, P_ENUM, P_STAR, P_MISSING_SUPER, /* always errors */
     P_NULL, P_DERIVED_VALUE, P_BOUNDS, P_UNTYPED, P_TYPED_PLAIN, P_REAL_AS_INT,
-    P_UNKNOWN_TYPED, P_ABSTRACT, P_ORDER, P_INT_AS_REAL,          /* lenient: warnings */
+    P_UNKNOWN_TYPED, P_ABSTRACT, P_ORDER, P_INT_AS_REAL, P_HEADER_KIND, /* lenient */
     P_UNKNOWN_TYPE                                                /* always a warning */
 };
 
@@ -546,6 +546,93 @@ static void check_complex(chk *c, const p21_entity *e) {
     }
 }
 
+/* ---- HEADER section (ISO 10303-21 header_section_schema) --------------------- */
+/* Argument kinds: 'S' string, 'L' list of strings, '*' anything. Counts and
+ * missing entities are errors; kinds are lenient (the Zoo/KittyCAD exporter
+ * writes FILE_DESCRIPTION((('...')),'2;1'), a list inside the list). */
+static const struct { const char *name; const char *args; const char *names; int required; } header_sig[] = {
+    {"FILE_DESCRIPTION", "LS", "description, implementation_level", 1},
+    {"FILE_NAME", "SSLLSSS", "name, time_stamp, author, organization, preprocessor_version, "
+                             "originating_system, authorization", 1},
+    {"FILE_SCHEMA", "L", "schema_identifiers", 1},
+    {"FILE_POPULATION", "SS*", "governing_schema, determination_method, governed_sections", 0},
+    {"SECTION_LANGUAGE", "S", "default_language", 0},
+    {"SECTION_CONTEXT", "SL", "section, context_identifiers", 0},
+};
+#define N_HEADER_SIG (sizeof header_sig / sizeof header_sig[0])
+
+static void header_report(chk *c, const p21_header_entry *h, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void header_report(chk *c, const p21_header_entry *h, int code, const char *fmt, ...) {
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int sev = sev_of(c, code);
+    if (sev == P21_ERROR) c->n_errors++;
+    p21_doc_add_diag(c->doc, (p21_severity)sev, h ? h->line : 0, h ? h->col : 0, 0, "%s", msg);
+}
+
+static const char *kind_name(int k) {
+    switch (k) {
+    case P21_NULL: return "$";
+    case P21_DERIVED: return "*";
+    case P21_INT: return "INTEGER";
+    case P21_REAL: return "REAL";
+    case P21_STRING: return "STRING";
+    case P21_ENUM: return "ENUMERATION";
+    case P21_BINARY: return "BINARY";
+    case P21_REF: return "reference";
+    case P21_LIST: return "LIST";
+    case P21_TYPED: return "typed parameter";
+    }
+    return "?";
+}
+
+static void check_header(chk *c) {
+    size_t n = p21_doc_n_header(c->doc);
+    if (n == 0) return;                       /* a document built in code */
+    int seen[N_HEADER_SIG] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const p21_header_entry *h = p21_doc_header(c->doc, i);
+        const char *nm = p21_doc_type_name(c->doc, h->type);
+        size_t k = 0;
+        while (k < N_HEADER_SIG && (!nm || strcmp(nm, header_sig[k].name))) k++;
+        if (k == N_HEADER_SIG) {
+            header_report(c, h, P_UNKNOWN_TYPE, "unknown HEADER entity %s", nm ? nm : "?");
+            continue;
+        }
+        seen[k] = 1;
+        const char *sig = header_sig[k].args;
+        uint32_t want = (uint32_t)strlen(sig);
+        if (h->args.kind != P21_LIST || h->args.len != want) {
+            header_report(c, h, P_COUNT, "HEADER %s expects %u argument%s (%s), got %u", nm, want,
+                          want == 1 ? "" : "s", header_sig[k].names, h->args.kind == P21_LIST ? h->args.len : 0);
+            continue;
+        }
+        for (uint32_t a = 0; a < want; a++) {
+            const p21_value *v = &h->args.u.items[a];
+            char kind = sig[a];
+            if (kind == '*') continue;
+            if (v->kind == P21_NULL) {
+                header_report(c, h, P_NULL, "HEADER %s: argument %u is $", nm, a + 1);
+                continue;
+            }
+            int ok = kind == 'S' ? v->kind == P21_STRING : v->kind == P21_LIST;
+            if (ok && kind == 'L')
+                for (uint32_t q = 0; q < v->len && ok; q++) ok = v->u.items[q].kind == P21_STRING;
+            if (!ok)
+                header_report(c, h, P_HEADER_KIND, "HEADER %s: argument %u expects %s, got %s", nm, a + 1,
+                              kind == 'S' ? "STRING" : "LIST OF STRING",
+                              v->kind == P21_LIST ? "LIST with other than strings" : kind_name(v->kind));
+        }
+    }
+    for (size_t k = 0; k < N_HEADER_SIG; k++)
+        if (header_sig[k].required && !seen[k])
+            header_report(c, NULL, P_COUNT, "HEADER lacks %s", header_sig[k].name);
+}
+
 void schema_check_opts_default(schema_check_opts *o) {
     memset(o, 0, sizeof *o);
     o->strict = 0;
@@ -574,6 +661,7 @@ size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o) {
         const schema_entity *se = nm ? schema_entity_find(nm, strlen(nm)) : NULL;
         c.tmap[i] = se ? se->index : NONE;
     }
+    check_header(&c);
     size_t n = p21_doc_n_entities(doc);
     c.ents = n ? p21_doc_entity(doc, 0) : NULL;
     c.n_ents = n;

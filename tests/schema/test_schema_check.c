@@ -232,6 +232,38 @@ int main(void) {
     expect("abstract type", "#1=CARTESIAN_POINT('',(0.,0.,0.));\n#2=COORDINATES_LIST('',1,((0.,0.,0.)));\n"
            "#3=TESSELLATED_FACE('',#2,1,(),$);\n", 0, P21_WARNING, 3, 3, "TESSELLATED_FACE is ABSTRACT", 0);
 
+    /* ---- HEADER section (ISO 10303-21 header_section_schema) ---- */
+    {
+        static const char *text =
+            "ISO-10303-21;\nHEADER;\n"
+            "FILE_DESCRIPTION((('nested')),'2;1');\n"                        /* line 3: kind, warning */
+            "FILE_NAME('t','',(''),(''),'','');\n"                           /* line 4: 6 of 7 arguments */
+            "ENDSEC;\nDATA;\n#1=CARTESIAN_POINT('',(0.,0.,0.));\nENDSEC;\nEND-ISO-10303-21;\n";
+        p21_doc *doc = NULL;
+        sl_err err;
+        p21_doc_read_mem("hdr", text, strlen(text), NULL, &doc, &err);
+        CHECK(doc != NULL);
+        if (doc) {
+            size_t ne = schema_check_doc(doc, NULL);
+            CHECK_EQ_INT(ne, 2);   /* FILE_NAME count, FILE_SCHEMA missing */
+            int count = 0, missing = 0, kind = 0;
+            for (size_t i = 0; i < p21_doc_n_diags(doc); i++) {
+                const p21_diag *d = p21_doc_diag(doc, i);
+                if (d->severity == P21_ERROR && d->line == 4 && d->col == 1 &&
+                    strstr(d->msg, "HEADER FILE_NAME expects 7 arguments (name, time_stamp, author,") &&
+                    strstr(d->msg, "got 6")) count = 1;
+                if (d->severity == P21_ERROR && strstr(d->msg, "HEADER lacks FILE_SCHEMA")) missing = 1;
+                if (d->severity == P21_WARNING && d->line == 3 &&
+                    strstr(d->msg, "HEADER FILE_DESCRIPTION: argument 1 expects LIST OF STRING")) kind = 1;
+            }
+            CHECK(count);
+            CHECK(missing);
+            CHECK(kind);
+            if (!count || !missing || !kind) dump(doc);
+            p21_doc_free(doc);
+        }
+    }
+
     /* ---- warning cap: repeated warnings of one kind are summarised ---- */
     {
         char body[4096] = "";
