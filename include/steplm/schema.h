@@ -129,8 +129,11 @@ void schema_check_opts_default(schema_check_opts *o);
  * as all of their parts). Unknown entity types are warnings. Complex instances:
  * each part must hold that type's own attributes; parts must be known, in
  * alphabetical order (warning) and every supertype of a part must be present.
- * Adds diagnostics to doc; returns the number of errors added. o may be NULL
- * (defaults). */
+ * The HEADER entities (FILE_DESCRIPTION, FILE_NAME, FILE_SCHEMA, ...) are checked
+ * too when the document has a header. Entities flagged P21_ENT_BAD are skipped.
+ * Adds diagnostics to doc (line/col/#id of the instance); returns the number of
+ * errors added. o may be NULL (defaults). Typical use, after reading:
+ *     n_errors += p21_doc_check_refs(doc) + schema_check_doc(doc, NULL); */
 size_t schema_check_doc(p21_doc *doc, const schema_check_opts *o);
 
 #endif
