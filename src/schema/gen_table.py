@@ -3,6 +3,7 @@
 
     python3 src/schema/gen_table.py            # rewrites table.c next to this script
     python3 src/schema/gen_table.py --check    # only validates, exit 1 on problems
+    python3 src/schema/gen_table.py --verify   # validates and checks table.c is up to date
 
 The input format is described at the top of entities.txt. The generator checks that every name
 used (supertypes, attribute types, select alternatives, derived attributes) is declared, that the
@@ -364,6 +365,13 @@ def main():
     if not m or int(m.group(1)) != nwords:
         print("gen_table: set SCHEMA_MASK_WORDS to %d in schema_table.h" % nwords, file=sys.stderr)
         return 1
+    if "--verify" in sys.argv:
+        with open(os.path.join(HERE, "table.c")) as f:
+            if f.read() != text:
+                print("gen_table: table.c is out of date; run python3 src/schema/gen_table.py", file=sys.stderr)
+                return 1
+        print("ok: table.c matches entities.txt")
+        return 0
     with open(os.path.join(HERE, "table.c"), "w") as f:
         f.write(text)
     print("table.c: %d entities, %d types, %d attributes, %d masks" %
