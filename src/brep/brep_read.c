@@ -401,7 +401,10 @@ static long read_curve(rd *r, uint64_t id) {
         brep_add_diag(r->b, id, "unsupported curve %s", tname(r, e));
     }
     r->depth--;
-    if (res < 0) map_put(&r->map, KEY(id, K_CURVE), -2);
+    if (res < 0) {
+        if (!r->oom) brep_add_diag(r->b, id, "curve %s unreadable (edge becomes a straight segment)", tname(r, e));
+        map_put(&r->map, KEY(id, K_CURVE), -2);
+    }
     return res;
 }
 
@@ -613,6 +616,9 @@ static long read_edge(rd *r, uint64_t id) {
     long ci = read_curve(r, aref(p, 3));
     vec3 a = r->b->verts[v0].p, z = r->b->verts[v1].p;
     double t0 = 0, t1 = 1;
+    if (v0 != v1 && v3_dist(a, z) <= 1e-9 * (1 + v3_len(a)) &&
+        (ci < 0 || r->b->curves[ci]->kind == GEOM_CURVE_LINE))
+        brep_add_diag(r->b, id, "zero-length edge (its two vertices coincide)");
     if (ci >= 0) {
         const geom_curve *c = r->b->curves[ci];
         double lo, hi;
