@@ -241,9 +241,24 @@ static int seam_points(solid_ctx *c, const geom_surf *S, const double a[2], cons
 /* Join two loops that wrap around direction d (travel Ta, Tb) into one polygon:
  * A, A0 shifted by Ta, seam, B from the point nearest that end, seam back. */
 static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t ia, size_t ib, int d,
-                     double Ta, double Tb, double defl) {
+                     double Ta, double Tb, double defl, int sense) {
     bloop *A = &loops[ia], *B = &loops[ib];
     double P = fabs(Ta);
+    /* when the other direction is periodic too (torus), B can sit on either side of
+     * A: the face lies left of A's travel, which picks the side */
+    double Po = d ? S->period_u : S->period_v;
+    if (Po) {
+        int o = 1 - d;
+        double side = (d == 0 ? 1.0 : -1.0) * (Ta > 0 ? 1.0 : -1.0) * sense;
+        double ma = 0, mb = 0;
+        for (size_t i = 0; i < A->n; i++) ma += co(&A->pts[i], o);
+        for (size_t i = 0; i < B->n; i++) mb += co(&B->pts[i], o);
+        ma /= (double)A->n; mb /= (double)B->n;
+        double x = (mb - ma) * side;             /* wanted in (0, Po) */
+        double k = floor(x / Po);
+        if (k != 0)
+            for (size_t i = 0; i < B->n; i++) co_add(&B->pts[i], o, -k * Po * side);
+    }
     if (Ta * Tb > 0) {
         /* same direction: walk B backwards */
         for (size_t i = 0; i < B->n / 2; i++) { bpt t = B->pts[i]; B->pts[i] = B->pts[B->n - 1 - i]; B->pts[B->n - 1 - i] = t; }
@@ -470,6 +485,8 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         loop_bbox(bl);
     }
     if (n_loops == 0) FAIL("face has no edge loops");
+    if (getenv("TESS_DUMP") && f->step_id == strtoull(getenv("TESS_DUMP"), NULL, 10))
+        for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "D%zu %zu %.9g %.9g id %u ce %d\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].id, loops[q].pts[w2].ce);
     /* loops that wrap around a periodic direction without a seam: two of them bound a
      * band (joined by a seam), one of them and a pole bound a cap */
     for (int d = 0; d < 2; d++) {
@@ -487,7 +504,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             w[nw++] = i;
         }
         if (nw == 2) {
-            int r = join_band(c, S, loops, w[0], w[1], d, T[0], T[1], o->deflection_mm);
+            int r = join_band(c, S, loops, w[0], w[1], d, T[0], T[1], o->deflection_mm, f->reversed ? -1 : 1);
             if (r < 0) { rc = -1; goto done; }
             if (r > 0) FAIL("cannot join the two loops around the surface");
         } else if (nw == 1) {
