@@ -1210,7 +1210,7 @@ static int is_rep(const rd *r, const p21_entity *e) {
         const char *n = p21_doc_type_name(r->doc, e->parts[i].type);
         size_t l = strlen(n);
         if (l >= 14 && !strcmp(n + l - 14, "REPRESENTATION") && strcmp(n, "DEFINITIONAL_REPRESENTATION") &&
-            !strstr(n, "PRESENTATION_REPRESENTATION") && strcmp(n, "DRAUGHTING_MODEL")) {
+            !strstr(n, "PRESENTATION_REPRESENTATION") && strcmp(n, "DRAUGHTING_MODEL") && !strstr(n, "_2D_")) {
             if (part_of(r, e, "DEFINITIONAL_REPRESENTATION")) return 0;
             return 1;
         }
@@ -1241,6 +1241,43 @@ static int add_link(graph *g, uint32_t child, uint32_t parent, const geom_xform 
 
 static long rep_index(const graph *g, uint64_t id) { return map_get(&g->rmap, id); }
 
+/* Wireframe elements of a geometric set: sampled into b->wire_pts (transformed). */
+static void add_wire(rd *r, const p21_entity *e, const geom_xform *x) {
+    const p21_part *p = simple(r, e, "GEOMETRIC_SET");
+    if (!p) p = simple(r, e, "GEOMETRIC_CURVE_SET");
+    const p21_value *els = alist(p, 1);
+    for (uint32_t i = 0; els && i < els->len && r->b->n_wire_pts < 1000000; i++) {
+        if (els->u.items[i].kind != P21_REF) continue;
+        uint64_t id = els->u.items[i].u.ref;
+        const p21_entity *ee = ent(r, id);
+        if (!ee) continue;
+        pvec pts = {0};
+        vec3 q;
+        if (simple(r, ee, "CARTESIAN_POINT")) {
+            if (!read_point(r, id, &q, 1) && pv_push(&pts, q)) r->oom = 1;
+        } else if (simple(r, ee, "COMPOSITE_CURVE") || simple(r, ee, "BOUNDARY_CURVE") || simple(r, ee, "OUTER_BOUNDARY_CURVE")) {
+            sample_composite(r, id, &pts);
+        } else if (part_of(r, ee, "CURVE") || simple(r, ee, "TRIMMED_CURVE") || simple(r, ee, "CIRCLE") ||
+                   simple(r, ee, "ELLIPSE") || simple(r, ee, "POLYLINE") || part_of(r, ee, "B_SPLINE_CURVE") ||
+                   part_of(r, ee, "B_SPLINE_CURVE_WITH_KNOTS") || simple(r, ee, "SURFACE_CURVE")) {
+            sample_curve3(r, id, 1, &pts, 0);
+        }
+        for (size_t k = 0; k < pts.n; k++) {
+            vec3 w = geom_xform_point(x, pts.v[k]);
+            if (!isfinite(w.x) || !isfinite(w.y) || !isfinite(w.z)) continue;
+            brep *b = r->b;
+            if (b->n_wire_pts == b->cap_wire_pts) {
+                size_t nc = b->cap_wire_pts ? 2 * b->cap_wire_pts : 256;
+                vec3 *nv = realloc(b->wire_pts, nc * sizeof *nv);
+                if (!nv) { r->oom = 1; break; }
+                b->wire_pts = nv; b->cap_wire_pts = nc;
+            }
+            b->wire_pts[b->n_wire_pts++] = w;
+        }
+        free(pts.v);
+    }
+}
+
 /* Visit class cls with transform x: instances for its solids, recurse into children. */
 static int place(rd *r, graph *g, uint32_t cls, const geom_xform *x, int depth, size_t *budget) {
     if (depth > 16 || *budget == 0) return 0;
@@ -1255,6 +1292,8 @@ static int place(rd *r, graph *g, uint32_t cls, const geom_xform *x, int depth, 
         for (uint32_t k = 0; items && k < items->len; k++) {
             if (items->u.items[k].kind != P21_REF) continue;
             const p21_entity *ie = ent(r, items->u.items[k].u.ref);
+            if (ie && (simple(r, ie, "GEOMETRIC_SET") || simple(r, ie, "GEOMETRIC_CURVE_SET"))) add_wire(r, ie, x);
+            if (r->oom) return -1;
             if (!ie || !is_solid_item(r, ie)) continue;
             long s = read_solid(r, ie->id);
             if (r->oom) return -1;

@@ -78,6 +78,14 @@ static void measure(const char *path, res *r) {
         r->renderable = m.n_tris > 0;
         r->area = p.area_mm2;
         memcpy(r->bb, p.bbox_mm, sizeof r->bb);
+        for (size_t i = 0; i < b->n_wire_pts; i++) {   /* wireframe extent, as OCCT's box */
+            double c[3] = {b->wire_pts[i].x, b->wire_pts[i].y, b->wire_pts[i].z};
+            for (int k = 0; k < 3; k++) {
+                if (m.n_tris == 0 && i == 0) r->bb[k] = r->bb[k + 3] = c[k];
+                r->bb[k] = fmin(r->bb[k], c[k]);
+                r->bb[k + 3] = fmax(r->bb[k + 3], c[k]);
+            }
+        }
         int tight = 1;
         for (size_t i = 0; i < b->n_instances; i++) {
             if (b->solids[b->instances[i].solid].kind != BREP_SOLID) continue;
