@@ -748,8 +748,8 @@ double geom_surf_project(const geom_surf *s, vec3 p, const double *hint, double 
             int nu = 16, nv = 16;
             if (s->kind == GEOM_SURF_BSPLINE) {
                 nu = 3 * s->bs.n_u; nv = 3 * s->bs.n_v;
-                if (nu > 60) nu = 60;
-                if (nv > 60) nv = 60;
+                if (nu > 48) nu = 48;
+                if (nv > 48) nv = 48;
             }
             double gbu = bu, gbv = bv, gbest = DBL_MAX;
             for (int i = 0; i <= nu; i++)
