@@ -786,62 +786,16 @@ done:
 }
 
 
-/* Weld vertices of m[first_vert..] closer than tol (spatial hash, first come is the
- * representative), remap triangles from first_tri and drop the ones that collapse.
- * Nearly coincident points appear where refinement meets a seam or a pole and
- * where a file uses two vertex entities for one point. Returns -1 out of memory. */
-static int weld(mesh *m, size_t first_vert, size_t first_tri, double tol) {
-    size_t n = m->n_verts - first_vert;
-    if (n == 0 || !(tol > 0)) return 0;
-    size_t cap = 1;
-    while (cap < 2 * n) cap <<= 1;
-    int64_t *head = malloc(cap * sizeof *head);
-    int64_t *next = malloc(n * sizeof *next);
-    uint32_t *map = malloc(n * sizeof *map);
-    if (!head || !next || !map) { free(head); free(next); free(map); return -1; }
-    for (size_t i = 0; i < cap; i++) head[i] = -1;
-    double inv = 1.0 / tol;
-    for (size_t i = 0; i < n; i++) {
-        const double *p = m->verts + 3 * (first_vert + i);
-        long long cx = (long long)floor(p[0] * inv), cy = (long long)floor(p[1] * inv), cz = (long long)floor(p[2] * inv);
-        int64_t found = -1;
-        for (int dx = -1; dx <= 1 && found < 0; dx++)
-            for (int dy = -1; dy <= 1 && found < 0; dy++)
-                for (int dz = -1; dz <= 1 && found < 0; dz++) {
-                    uint64_t h = (uint64_t)(cx + dx) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(cy + dy) * 0xC2B2AE3D27D4EB4FULL ^
-                                 (uint64_t)(cz + dz) * 0x165667B19E3779F9ULL;
-                    for (int64_t j = head[h & (cap - 1)]; j >= 0; j = next[j]) {
-                        const double *q = m->verts + 3 * (first_vert + (size_t)j);
-                        if (fabs(p[0] - q[0]) <= tol && fabs(p[1] - q[1]) <= tol && fabs(p[2] - q[2]) <= tol) { found = j; break; }
-                    }
-                }
-        if (found >= 0) { map[i] = (uint32_t)(first_vert + (size_t)found); continue; }
-        map[i] = (uint32_t)(first_vert + i);
-        uint64_t h = (uint64_t)cx * 0x9E3779B97F4A7C15ULL ^ (uint64_t)cy * 0xC2B2AE3D27D4EB4FULL ^ (uint64_t)cz * 0x165667B19E3779F9ULL;
-        next[i] = head[h & (cap - 1)];
-        head[h & (cap - 1)] = (int64_t)i;
-    }
-    size_t w = first_tri;
-    for (size_t t = first_tri; t < m->n_tris; t++) {
-        uint32_t v[3];
-        for (int k = 0; k < 3; k++) {
-            uint32_t x = m->tris[3 * t + k];
-            v[k] = x >= first_vert ? map[x - first_vert] : x;
-        }
-        if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2]) continue;
-        memcpy(m->tris + 3 * w, v, sizeof v);
-        w++;
-    }
-    m->n_tris = w;
-    free(head); free(next); free(map);
-    return 0;
-}
-
 sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *out, tess_report *rep) {
     if (solid >= b->n_solids) return SL_ERR_ARG;
+    /* aim at half the requested deflection: the chord checks sample a few points
+     * per segment / triangle, and the margin keeps the whole mesh within the bound
+     * (it also brings areas close to the exact ones: see docs/brep.md) */
+    tess_opts oh = *o;
+    oh.deflection_mm = 0.5 * o->deflection_mm;
     solid_ctx c;
     memset(&c, 0, sizeof c);
-    c.b = b; c.o = o; c.m = out;
+    c.b = b; c.o = &oh; c.m = out;
     c.vmap = malloc((b->n_verts + 1) * sizeof *c.vmap);
     c.efirst = malloc((b->n_edges + 1) * sizeof *c.efirst);
     c.ecount = calloc(b->n_edges + 1, sizeof *c.ecount);
@@ -851,7 +805,6 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
     for (size_t i = 0; i < b->n_verts; i++) c.vmap[i] = -1;
     for (size_t i = 0; i < b->n_edges; i++) c.efirst[i] = -1;
     const brep_solid *so = &b->solids[solid];
-    size_t first_vert = out->n_verts, first_tri = out->n_tris;
     for (uint32_t si = 0; si < so->n_shells; si++) {
         const brep_shell *sh = &b->shells[so->first_shell + si];
         for (uint32_t fi = 0; fi < sh->n_faces; fi++) {
@@ -872,7 +825,6 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
             }
         }
     }
-    if (weld(out, first_vert, first_tri, 1e-4 * o->deflection_mm)) st = SL_ERR_NOMEM;
 out:
     free(c.vmap); free(c.efirst); free(c.ecount); free(c.ids.v); free(ts.v);
     return st;
