@@ -452,6 +452,22 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         }
         /* a seam edge used twice must lie one period apart */
         fix_seams(S, bl, f->reversed ? -1 : 1);
+        /* after a pole, u is ambiguous by a period (a half sphere between two
+         * meridians): a face with one loop must be on the loop's left */
+        if (S->period_u && f->n_loops == 1 && loop_area(bl) * (f->reversed ? -1 : 1) < 0) {
+            for (size_t i = 0; i + 1 < bl->n; i++) {
+                vec3 d[3];
+                geom_surf_eval(S, bl->pts[i].u, bl->pts[i].v, 1, d);
+                if (!(v3_len(d[1]) <= 1e-7 * v3_len(d[2]))) continue;
+                int fixed = 0;
+                for (int sg = -1; sg <= 1 && !fixed; sg += 2) {
+                    for (size_t j = i + 1; j < bl->n; j++) bl->pts[j].u += sg * S->period_u;
+                    if (loop_area(bl) * (f->reversed ? -1 : 1) > 0) fixed = 1;
+                    else for (size_t j = i + 1; j < bl->n; j++) bl->pts[j].u -= sg * S->period_u;
+                }
+                if (fixed) break;
+            }
+        }
         /* poles: a point where Su (or Sv) vanishes takes its u (v) from both neighbours */
         for (size_t i = 0; i < bl->n; i++) {
             vec3 d[3];
