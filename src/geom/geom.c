@@ -600,8 +600,14 @@ static int closed_dir(const geom_surf *s, int dir, double u0, double u1, double 
 void geom_surf_prepare(geom_surf *s) {
     s->period_u = s->period_v = 0;
     switch (s->kind) {
-    case GEOM_SURF_CYLINDER: case GEOM_SURF_CONE: case GEOM_SURF_SPHERE: case GEOM_SURF_REVOLUTION:
+    case GEOM_SURF_CYLINDER: case GEOM_SURF_CONE: case GEOM_SURF_SPHERE:
         s->period_u = 2 * M_PI;
+        return;
+    case GEOM_SURF_REVOLUTION:
+        s->period_u = 2 * M_PI;
+        /* a revolved circle or ellipse is periodic along the profile as well */
+        if (s->curve && (s->curve->kind == GEOM_CURVE_CIRCLE || s->curve->kind == GEOM_CURVE_ELLIPSE))
+            s->period_v = 2 * M_PI;
         return;
     case GEOM_SURF_TORUS:
         s->period_u = s->period_v = 2 * M_PI;
