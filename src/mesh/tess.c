@@ -240,8 +240,8 @@ static int seam_points(solid_ctx *c, const geom_surf *S, const double a[2], cons
 
 /* Join two loops that wrap around direction d (travel Ta, Tb) into one polygon:
  * A, A0 shifted by Ta, seam, B from the point nearest that end, seam back. */
-static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t ia, size_t ib, int d,
-                     double Ta, double Tb, double defl, int sense) {
+static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t n_loops_all, size_t ia, size_t ib,
+                     int d, double Ta, double Tb, double defl, int sense) {
     bloop *A = &loops[ia], *B = &loops[ib];
     double P = fabs(Ta);
     /* when the other direction is periodic too (torus), B can sit on either side of
@@ -263,6 +263,34 @@ static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t ia, 
         /* same direction: walk B backwards */
         for (size_t i = 0; i < B->n / 2; i++) { bpt t = B->pts[i]; B->pts[i] = B->pts[B->n - 1 - i]; B->pts[B->n - 1 - i] = t; }
         Tb = -Tb;
+    }
+    /* start A (and so the synthetic seam) where no other loop of the face is, so
+     * that holes do not straddle the seam */
+    {
+        size_t best_i = 0;
+        double best_gap = -1;
+        for (size_t i = 0; i < A->n; i += 1 + A->n / 64) {
+            double ui = co(&A->pts[i], d), gap = INFINITY;
+            for (size_t l = 0; l < n_loops_all; l++) {
+                if (l == ia || l == ib || loops[l].n == 0) continue;
+                double lo = d ? loops[l].vmin : loops[l].umin, hi = d ? loops[l].vmax : loops[l].umax;
+                double mid = 0.5 * (lo + hi), half = 0.5 * (hi - lo);
+                double x = ui - mid;
+                x -= P * round(x / P);
+                gap = fmin(gap, fabs(x) - half);
+            }
+            if (gap > best_gap) { best_gap = gap; best_i = i; }
+        }
+        if (best_i) {
+            bloop rot = {0};
+            for (size_t j = 0; j < A->n; j++) {
+                bpt q = A->pts[(best_i + j) % A->n];
+                if (best_i + j >= A->n) co_add(&q, d, Ta);
+                if (bloop_push(&rot, q)) { free(rot.pts); return -1; }
+            }
+            free(A->pts);
+            *A = rot;
+        }
     }
     double target = co(&A->pts[0], d) + Ta;
     size_t k = 0;
@@ -520,7 +548,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             w[nw++] = i;
         }
         if (nw == 2) {
-            int r = join_band(c, S, loops, w[0], w[1], d, T[0], T[1], o->deflection_mm, f->reversed ? -1 : 1);
+            int r = join_band(c, S, loops, n_loops, w[0], w[1], d, T[0], T[1], o->deflection_mm, f->reversed ? -1 : 1);
             if (r < 0) { rc = -1; goto done; }
             if (r > 0) FAIL("cannot join the two loops around the surface");
         } else if (nw == 1) {
