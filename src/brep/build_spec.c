@@ -294,7 +294,17 @@ static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t
                 build_profile_free(p);
                 return fail(c, SL_ERR_UNSUPPORTED, "draft angles other than 0 are not supported");
             }
-            st = located(c, build_extrude(c->b, p, d, back, solid, c->err));
+            int kind[2] = {BUILD_EDGE_SHARP, BUILD_EDGE_SHARP};
+            double size[2] = {0, 0};
+            const cJSON *edges = cJSON_GetObjectItemCaseSensitive(o, "edges");
+            for (int e = 0; e < 2 && edges && !st; e++) {
+                const cJSON *t = cJSON_GetObjectItemCaseSensitive(edges, e ? "bottom" : "top");
+                if (!t) continue;
+                if (num(t, "fillet", &size[e])) kind[e] = BUILD_EDGE_FILLET;
+                else if (num(t, "chamfer", &size[e])) kind[e] = BUILD_EDGE_CHAMFER;
+                else st = fail(c, SL_ERR_INVALID, "edges.%s must be {\"fillet\": r} or {\"chamfer\": d}", e ? "bottom" : "top");
+            }
+            if (!st) st = located(c, build_extrude_ex(c->b, p, d, back, kind[0], size[0], kind[1], size[1], solid, c->err));
         } else {
             double ax[2] = {0, 0}, dir[2] = {0, 1}, ang = 360;
             const cJSON *axis = cJSON_GetObjectItemCaseSensitive(o, "axis");

@@ -43,6 +43,17 @@ static const expect golden[] = {
     {"chamfered", (600 - 4 * 4.5 - SLOT_AREA(18, 1.5)) * 12 + 1.5 * sqrt(3) * 25 * 4, -1, 1, 1.5},
     /* assembly: block 30x20x10 with hole r 3, pin r 3 h 25, ball r 4 */
     {"assembly", 6000 - PI * 90 + PI * 9 * 25 + 4.0 / 3 * PI * 64, -1, 1, 3},
+    /* rectangle 30x20 extruded 10, top edges filleted r 3 (sharp corners: elliptic miters),
+     * bottom edges chamfered 2. Cross-section inset s(t) at height t into a band:
+     * fillet s = r - sqrt(r^2 - t^2), chamfer s = t; V = int (a - 2s)(b - 2s) dt gives
+     * ab h - 2(a+b) r^2 (1 - pi/4) + 4 r^3 (5/3 - pi/2) - (a+b) c^2 + 4 c^3 / 3. */
+    {"boxedges", 6000 - 2 * 50 * 9 * (1 - PI / 4) + 4 * 27 * (5.0 / 3 - PI / 2) - 50 * 4 + 4 * 8 / 3.0, -1, 0, 2},
+    /* annulus r 8..20, h 8, both top rims filleted r 2. Pappus: the removed spandrel
+     * (area (1 - pi/4) r^2) has its centroid r / (6 (1 - pi/4)) from the rim corner,
+     * so each rim removes 2 pi (R_c (1 - pi/4) r^2 -+ r^3 / 6) with R_c the rim radius
+     * (minus sign on the outer rim, plus on the hole's rim). */
+    {"washer", PI * (400 - 64) * 8 - 2 * PI * (20 * (1 - PI / 4) * 4 - 8.0 / 6) - 2 * PI * (8 * (1 - PI / 4) * 4 + 8.0 / 6),
+     -1, 1, 2},
 };
 
 #endif
