@@ -1031,6 +1031,7 @@ sl_status brep_from_p21(const p21_doc *doc, brep **out, sl_err *err) {
     r.doc = doc; r.b = b; r.scale = 1; r.ascale = 1;
     graph g;
     memset(&g, 0, sizeof g);
+    idmap pd_rep = {0}, rel_parent = {0};
     sl_status st = SL_OK;
     size_t n = p21_doc_n_entities(doc), n_solid_items = 0;
     /* representations */
@@ -1055,6 +1056,28 @@ sl_status brep_from_p21(const p21_doc *doc, brep **out, sl_err *err) {
         if (map_put(&g.rmap, e->id, (int64_t)g.n_reps)) { st = SL_ERR_NOMEM; goto done; }
         g.n_reps++;
     }
+    /* which representation is the parent of an assembly relationship: the one of
+     * the NEXT_ASSEMBLY_USAGE_OCCURRENCE's relating product definition (writers
+     * disagree on the order of rep_1 / rep_2) */
+    for (size_t i = 0; i < n; i++) {
+        const p21_entity *e = p21_doc_entity(doc, i);
+        const p21_part *sd = part_of(&r, e, "SHAPE_DEFINITION_REPRESENTATION");
+        if (!sd) continue;
+        const p21_part *pds = part_of(&r, ent(&r, aref(sd, 0)), "PRODUCT_DEFINITION_SHAPE");
+        long ri = rep_index(&g, aref(sd, 1));
+        if (pds && ri >= 0 && aref(pds, 2) && map_put(&pd_rep, aref(pds, 2), ri)) { st = SL_ERR_NOMEM; goto done; }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const p21_entity *e = p21_doc_entity(doc, i);
+        const p21_part *cd = part_of(&r, e, "CONTEXT_DEPENDENT_SHAPE_REPRESENTATION");
+        if (!cd) continue;
+        const p21_part *pds = part_of(&r, ent(&r, aref(cd, 1)), "PRODUCT_DEFINITION_SHAPE");
+        const p21_entity *ne = pds ? ent(&r, aref(pds, 2)) : NULL;
+        const p21_part *nu = ne && ne->n_parts ? &ne->parts[0] : NULL;
+        if (!nu || nu->args.len < 5) continue;
+        int64_t pr = map_get(&pd_rep, aref(nu, 3));
+        if (pr >= 0 && map_put(&rel_parent, aref(cd, 0), pr)) { st = SL_ERR_NOMEM; goto done; }
+    }
     /* relationships */
     for (size_t i = 0; i < n; i++) {
         const p21_entity *e = p21_doc_entity(doc, i);
@@ -1076,19 +1099,27 @@ sl_status brep_from_p21(const p21_doc *doc, brep **out, sl_err *err) {
             const p21_part *tp = part_of(&r, te, "ITEM_DEFINED_TRANSFORMATION");
             geom_xform x;
             geom_xform_identity(&x);
+            int64_t par = map_get(&rel_parent, e->id);
+            int swap = par >= 0 && uf_find(g.uf, (uint32_t)par) == uf_find(g.uf, (uint32_t)a) &&
+                       uf_find(g.uf, (uint32_t)par) != uf_find(g.uf, (uint32_t)c);
             if (tp) {
                 geom_frame f1, f2;
                 r.scale = g.reps[a].len_mm;
                 int ok1 = read_placement(&r, aref(tp, 2), &f1) == 0;
                 r.scale = g.reps[c].len_mm;
                 int ok2 = read_placement(&r, aref(tp, 3), &f2) == 0;
-                if (ok1 && ok2) geom_xform_from_frames(&f1, &f2, &x);
-                else brep_add_diag(b, e->id, "placement unreadable, identity used");
+                if (ok1 && ok2) {
+                    if (swap) geom_xform_from_frames(&f2, &f1, &x);
+                    else geom_xform_from_frames(&f1, &f2, &x);
+                } else brep_add_diag(b, e->id, "placement unreadable, identity used");
             } else if (te) {
                 r.scale = g.reps[c].len_mm;
                 if (read_cto(&r, tid, &x)) brep_add_diag(b, e->id, "transformation unreadable, identity used");
             }
-            if (add_link(&g, (uint32_t)a, (uint32_t)c, &x)) { st = SL_ERR_NOMEM; goto done; }
+            if (swap ? add_link(&g, (uint32_t)c, (uint32_t)a, &x) : add_link(&g, (uint32_t)a, (uint32_t)c, &x)) {
+                st = SL_ERR_NOMEM;
+                goto done;
+            }
         }
     }
     /* mapped items inside representations */
@@ -1183,6 +1214,7 @@ sl_status brep_from_p21(const p21_doc *doc, brep **out, sl_err *err) {
         if (err && b->n_diags) err->id = b->diags[0].id;
     }
 done:
+    free(pd_rep.keys); free(pd_rep.vals); free(rel_parent.keys); free(rel_parent.vals);
     free(g.reps); free(g.uf); free(g.links);
     free(g.rmap.keys); free(g.rmap.vals);
     free(r.map.keys); free(r.map.vals);

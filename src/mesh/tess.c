@@ -76,7 +76,7 @@ static int subdivide(const geom_curve *cv, double ta, double tb, vec3 pa, vec3 p
     vec3 mid = v3_scale(v3_add(pa, pb), 0.5);
     double dev = v3_dist(pm, mid);
     double la = v3_len(da), lb = v3_len(db);
-    int bad_angle = la > 0 && lb > 0 && v3_dot(da, db) < cos_ang * la * lb;
+    int bad_angle = la > 0 && lb > 0 && v3_dot(da, db) < cos_ang * la * lb && v3_dist(pa, pb) > 2 * defl;
     if (depth < 18 && (dev > defl || bad_angle) && v3_dist(pa, pb) > 1e-9) {
         if (subdivide(cv, ta, tm, pa, pm, da, dm, defl, cos_ang, depth + 1, out)) return -1;
         if (dvec_push(out, tm)) return -1;
@@ -186,26 +186,34 @@ static double loop_area(const bloop *l) {
  * period (continuity cannot tell), move the second use and what follows it by one
  * period, to the side that gives the loop the orientation the face expects. */
 static void fix_seams(const geom_surf *S, bloop *bl, int sense) {
-    for (int d = 0; d < 2; d++) {
-        double P = d ? S->period_v : S->period_u;
-        if (!P) continue;
-        for (size_t i = 0; i < bl->n; i++) {
-            /* first point of a coedge whose edge occurred earlier in the loop */
-            if (i && bl->pts[i - 1].ce == bl->pts[i].ce) continue;
-            size_t j0 = SIZE_MAX;
-            for (size_t j = 0; j < i; j++)
-                if (bl->pts[j].edge == bl->pts[i].edge && bl->pts[j].ce != bl->pts[i].ce) { j0 = j; break; }
-            if (j0 == SIZE_MAX) continue;
-            double m1 = 0, m2 = 0;
-            size_t n1 = 0, n2 = 0;
-            for (size_t j = j0; j < bl->n && bl->pts[j].ce == bl->pts[j0].ce; j++) { m1 += co(&bl->pts[j], d); n1++; }
-            for (size_t j = i; j < bl->n && bl->pts[j].ce == bl->pts[i].ce; j++) { m2 += co(&bl->pts[j], d); n2++; }
-            m1 /= (double)n1; m2 /= (double)n2;
-            if (fabs(m1 - m2) > 0.25 * P) continue;
-            for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, P);
-            if (loop_area(bl) * sense < 0)
-                for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, -2 * P);
+    double Pd[2] = {S->period_u, S->period_v};
+    if (!Pd[0] && !Pd[1]) return;
+    for (size_t i = 0; i < bl->n; i++) {
+        /* first point of a coedge whose edge occurred earlier in the loop */
+        if (i && bl->pts[i - 1].ce == bl->pts[i].ce) continue;
+        size_t j0 = SIZE_MAX;
+        for (size_t j = 0; j < i; j++)
+            if (bl->pts[j].edge == bl->pts[i].edge && bl->pts[j].ce != bl->pts[i].ce) { j0 = j; break; }
+        if (j0 == SIZE_MAX) continue;
+        double m1[2] = {0, 0}, m2[2] = {0, 0};
+        size_t n1 = 0, n2 = 0;
+        for (size_t j = j0; j < bl->n && bl->pts[j].ce == bl->pts[j0].ce; j++) {
+            m1[0] += bl->pts[j].u; m1[1] += bl->pts[j].v; n1++;
         }
+        for (size_t j = i; j < bl->n && bl->pts[j].ce == bl->pts[i].ce; j++) {
+            m2[0] += bl->pts[j].u; m2[1] += bl->pts[j].v; n2++;
+        }
+        int apart = 0;
+        for (int d = 0; d < 2; d++) {
+            m1[d] /= (double)n1; m2[d] /= (double)n2;
+            if (Pd[d] && fabs(m1[d] - m2[d]) > 0.5 * Pd[d]) apart = 1;
+        }
+        if (apart) continue;     /* continuity already put the two uses a period apart */
+        int d = Pd[0] ? 0 : 1;
+        double P = Pd[d];
+        for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, P);
+        if (loop_area(bl) * sense < 0)
+            for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, -2 * P);
     }
 }
 
@@ -474,6 +482,10 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         } else if (nw == 1) {
             int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
             if (r < 0) { rc = -1; goto done; }
+            if (r > 0 && getenv("TESS_DEBUG")) {
+                fprintf(stderr, "wrap d=%d T=%g P=%g rev=%d\n", d, T[0], P, f->reversed);
+                for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "W%zu %zu %.9g %.9g ce %d e#%llu\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].ce, loops[q].pts[w2].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w2].edge].step_id : 0ULL);
+            }
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
         }
     }
@@ -523,6 +535,10 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     su = ns && su > 0 ? su / (double)ns : 1;
     sv = ns && sv > 0 ? sv / (double)ns : 1;
     if (!isfinite(su) || !isfinite(sv)) FAIL("surface derivatives are not finite");
+    /* ruled surfaces are straight along v: compressing v makes the Delaunay
+     * triangulation prefer long triangles along the rulings, which is what the
+     * chordal tolerance allows (isotropic refinement would fill the face densely) */
+    if (S->kind == GEOM_SURF_CYLINDER || S->kind == GEOM_SURF_CONE || S->kind == GEOM_SURF_EXTRUSION) sv *= 0.1;
 
     /* 4. triangulate the loops */
     double x0 = DBL_MAX, y0 = DBL_MAX, x1 = -DBL_MAX, y1 = -DBL_MAX;
@@ -645,13 +661,34 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 double dev = ln > 0 ? fabs(v3_dot(v3_sub(sc, PA), nh))
                                     : v3_dist(sc, v3_scale(v3_add(v3_add(PA, PB), PC), 1.0 / 3));
                 if (dev > defl) split_center = 1;
-                else if (ln > 0) {
+                else if (ln > 0 && fmax(fmax(v3_dist(PA, PB), v3_dist(PB, PC)), v3_dist(PC, PA)) > 2 * defl) {
+                    /* angular tolerance only above the deflection's scale: a feature
+                     * smaller than that is already within the chordal tolerance */
                     const vec3 *nr[3] = {&pnrm[a], &pnrm[bb], &pnrm[cc]};
                     for (int k = 0; k < 3; k++)
                         if (v3_len(*nr[k]) > 0.5 && fabs(v3_dot(*nr[k], nh)) < cos_ang) split_center = 1;
                 }
             }
             if (worst_k < 0 && !split_center) { T->ok = 1; continue; }
+            if (getenv("TESS_DEBUG2") && D.np % 500 == 0) fprintf(stderr, "np %d edge %d (dev %g) center %d uv %g %g / %g %g / %g %g\n", D.np, worst_k, worst, split_center, puv[2*a], puv[2*a+1], puv[2*bb], puv[2*bb+1], puv[2*cc], puv[2*cc+1]);
+            /* refine by splitting the longest interior edge (longest-edge bisection
+             * keeps triangles well shaped); the centroid only when every edge is a
+             * boundary segment */
+            {
+                int lk = -1;
+                double ll = 0;
+                for (int k = 0; k < 3; k++) {
+                    if (T->c[k]) continue;
+                    double len = v3_dist(pxyz[T->v[k]], pxyz[T->v[(k + 1) % 3]]);
+                    if (len > ll) { ll = len; lk = k; }
+                }
+                if (lk >= 0) {
+                    double longest = fmax(fmax(v3_dist(PA, PB), v3_dist(PB, PC)), v3_dist(PC, PA));
+                    /* a boundary edge much longer than the interior ones: the centroid
+                     * is the better point */
+                    if (ll >= 0.5 * longest) { worst_k = lk; split_center = 0; }
+                }
+            }
             if ((size_t)D.np + 1 >= cap_pts) {
                 size_t nc = cap_pts * 2;
                 uint32_t *a1 = realloc(pid, nc * sizeof *pid);
