@@ -41,8 +41,8 @@ static const expect golden[] = {
     /* 30x20 rectangle, corners chamfered 3, slot hole (l 18, r 1.5), h 12 symmetric;
      * hexagon prism r 5 h 4 on top */
     {"chamfered", (600 - 4 * 4.5 - SLOT_AREA(18, 1.5)) * 12 + 1.5 * sqrt(3) * 25 * 4, -1, 1, 1.5},
-    /* assembly: block 30x20x10 with hole r 3, pin r 3 h 25, ball r 4 */
-    {"assembly", 6000 - PI * 90 + PI * 9 * 25 + 4.0 / 3 * PI * 64, -1, 1, 3},
+    /* assembly: block 30x20x10 with hole r 3, pin r 2.5 h 25 through it, ball r 4 */
+    {"assembly", 6000 - PI * 90 + PI * 6.25 * 25 + 4.0 / 3 * PI * 64, -1, 1, 2.5},
     /* rectangle 30x20 extruded 10, top edges filleted r 3 (sharp corners: elliptic miters),
      * bottom edges chamfered 2. Cross-section inset s(t) at height t into a band:
      * fillet s = r - sqrt(r^2 - t^2), chamfer s = t; V = int (a - 2s)(b - 2s) dt gives
@@ -52,6 +52,13 @@ static const expect golden[] = {
      * (area (1 - pi/4) r^2) has its centroid r / (6 (1 - pi/4)) from the rim corner,
      * so each rim removes 2 pi (R_c (1 - pi/4) r^2 -+ r^3 / 6) with R_c the rim radius
      * (minus sign on the outer rim, plus on the hole's rim). */
+    /* torus R 10 r 3, cone r 5 h 10, frustum r 5/3 h 10, wedge 10x5x4 (top 3 long),
+     * hexagonal prism r 5 h 10 (placed on its side) */
+    {"prims", 2 * PI * PI * 10 * 9 + PI * 25 * 10 / 3 + PI * 10 / 3 * (25 + 15 + 9) + (10 + 3) / 2.0 * 4 * 5 +
+                  1.5 * sqrt(3) * 25 * 10,
+     4 * PI * PI * 30 + (PI * 25 + PI * 5 * sqrt(125)) + (PI * 25 + PI * 9 + PI * 8 * sqrt(104)) +
+         (2 * (10 + 3) / 2.0 * 4 + 10 * 5 + 3 * 5 + 4 * 5 + sqrt(49 + 16) * 5) + (3 * sqrt(3) * 25 + 6 * 5 * 10),
+     1, 3},
     {"washer", PI * (400 - 64) * 8 - 2 * PI * (20 * (1 - PI / 4) * 4 - 8.0 / 6) - 2 * PI * (8 * (1 - PI / 4) * 4 + 8.0 / 6),
      -1, 1, 2},
 };

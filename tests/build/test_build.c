@@ -68,13 +68,23 @@ static void check_golden(const expect *g) {
     brep *b = read_back(out, &err);
     CHECK_MSG(b != NULL, "%s: re-read failed: %s", g->spec, err.msg);
     if (b) {
+        /* deflection as `steplm props` picks it: 0.001 x the bounding-box diagonal
+         * (from a coarse first pass) */
         tess_opts to;
         tess_opts_default(&to);
-        double defl = 0.02;
-        to.deflection_mm = defl;
+        to.deflection_mm = 0.1;
         mesh me;
         mesh_init(&me);
         tess_report rep = {0};
+        CHECK(tess_brep(b, &to, &me, NULL, &rep) == SL_OK);
+        mesh_props p0;
+        mesh_compute_props(&me, &p0);
+        double dx = p0.bbox_mm[3] - p0.bbox_mm[0], dy = p0.bbox_mm[4] - p0.bbox_mm[1], dz = p0.bbox_mm[5] - p0.bbox_mm[2];
+        double defl = 0.001 * sqrt(dx * dx + dy * dy + dz * dz);
+        mesh_release(&me);
+        mesh_init(&me);
+        to.deflection_mm = defl;
+        memset(&rep, 0, sizeof rep);
         CHECK(tess_brep(b, &to, &me, NULL, &rep) == SL_OK);
         CHECK_MSG(rep.n_faces_failed == 0, "%s: %zu faces not meshed: %s", g->spec, rep.n_faces_failed, rep.first_failure);
         mesh_props p;
