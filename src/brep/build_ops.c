@@ -407,13 +407,19 @@ sl_status build_cut(brep *b, uint32_t base, build_profile *p, double depth_mm, u
     build_seg_point(&p->loops[0].segs[0], 0.5, q2);
     vec3 q = v3_add(pl->o, v3_add(v3_scale(pl->x, q2[0]), v3_scale(pl->y, q2[1])));
     brep_shell SA = b->shells[b->solids[base].first_shell];
+    /* planar faces parallel to the sketch that contain the footprint point: the one at
+     * the sketch (its outward normal gives the cut direction) and the exit faces
+     * (outward normal along the cut direction) behind it; the nearest exit ends the
+     * material, so a cut never crosses a gap of a C-shaped part. */
     int found = 0;
-    double out_sign = 0, zmin = INFINITY, zmax = -INFINITY;
+    double out_sign = 0;
+    double zf[256], cf[256];
+    size_t nf = 0;
     for (uint32_t i = 0; i < SA.n_faces; i++) {
         uint32_t F = SA.first_face + i;
-        vec3 of, nf;
-        if (!face_planar(b, F, 0, &of, &nf)) continue;
-        double c = v3_dot(nf, pl->z);
+        vec3 of, nf3;
+        if (!face_planar(b, F, 0, &of, &nf3)) continue;
+        double c = v3_dot(nf3, pl->z);
         if (fabs(fabs(c) - 1) > 1e-9) continue;
         double z = v3_dot(v3_sub(of, pl->o), pl->z);
         region rf;
@@ -423,15 +429,19 @@ sl_status build_cut(brep *b, uint32_t base, build_profile *p, double depth_mm, u
         region_free(&rf);
         if (!in) continue;
         if (fabs(z) < tol) { found = 1; out_sign = c > 0 ? 1 : -1; }
-        zmin = fmin(zmin, z);
-        zmax = fmax(zmax, z);
+        else if (nf < 256) { zf[nf] = z; cf[nf] = c; nf++; }
     }
     if (!found)
         return sl_err_set(err, SL_ERR_INVALID, "cut: the sketch plane does not lie on a planar face of the part around the profile (point (%g, %g, %g))",
                           q.x, q.y, q.z);
-    double through = out_sign > 0 ? -zmin : zmax;   /* thickness into the material */
-    if (!(through > tol))
-        return sl_err_set(err, SL_ERR_INVALID, "cut: no material behind the sketch face");
+    double through = INFINITY;
+    for (size_t i = 0; i < nf; i++) {
+        double dist = -out_sign * zf[i];            /* distance into the material */
+        int exit_face = (cf[i] > 0 ? 1 : -1) == -(int)out_sign;
+        if (dist > tol && exit_face && dist < through) through = dist;
+    }
+    if (!isfinite(through))
+        return sl_err_set(err, SL_ERR_INVALID, "cut: no planar face on the far side of the material behind the sketch");
     double depth = depth_mm > 0 ? depth_mm : through;
     if (depth > through + tol)
         return sl_err_set(err, SL_ERR_INVALID, "cut: depth %g exceeds the part's thickness %g there", depth, through);

@@ -59,6 +59,10 @@ static const expect golden[] = {
      4 * PI * PI * 30 + (PI * 25 + PI * 5 * sqrt(125)) + (PI * 25 + PI * 9 + PI * 8 * sqrt(104)) +
          (2 * (10 + 3) / 2.0 * 4 + 10 * 5 + 3 * 5 + 4 * 5 + sqrt(49 + 16) * 5) + (3 * sqrt(3) * 25 + 6 * 5 * 10),
      1, 3},
+    /* C section (40x30 minus the 35x20 gap) extruded 20; a through hole r 3 from the top
+     * stops at the top flange (5 thick), it does not cross the gap; a post r 4 h 6
+     * stands on the lower flange inside the gap */
+    {"cshape", 500 * 20 - PI * 9 * 5 + PI * 16 * 6, -1, 1, 3},
     {"washer", PI * (400 - 64) * 8 - 2 * PI * (20 * (1 - PI / 4) * 4 - 8.0 / 6) - 2 * PI * (8 * (1 - PI / 4) * 4 + 8.0 / 6),
      -1, 1, 2},
 };
