@@ -100,7 +100,7 @@ static int run(int argc, char **argv) {
         memcpy(parts[i].rgb, m.parts[i].rgb, sizeof parts[i].rgb);
         parts[i].has_placement = m.parts[i].has_placement;
         parts[i].placement = m.parts[i].placement;
-        if (build_check_solid(m.b, m.parts[i].solid, &rep[i], &err)) { cli_print_err(&err); rc = CLI_FAIL; goto done; }
+        rep[i] = m.parts[i].check;   /* checked while building */
     }
     brep_write_opts wo = {0};
     const char *base = strrchr(out, '/');

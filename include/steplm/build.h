@@ -180,6 +180,7 @@ typedef struct build_model_part {
     double rgb[3];
     int has_placement;
     geom_xform placement;
+    build_check_report check;     /* result of build_check_solid */
 } build_model_part;
 
 typedef struct build_model {

@@ -10,6 +10,8 @@
 #include "brep/build_int.h"
 
 #define TOL 1e-7
+/* intersection checks are quadratic in the polyline size: cap it */
+#define BUILD_MAX_SAMPLES 40000
 
 build_profile *build_profile_new(const geom_frame *plane) {
     build_profile *p = calloc(1, sizeof *p);
@@ -446,8 +448,15 @@ sl_status build_profile_check(build_profile *p, sl_err *err) {
     sl_status st = SL_OK;
     if (!pts || !sego || !np) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
     double scale = 0;
+    size_t n_samples = 0;
     for (size_t li = 0; li < p->n_loops; li++) {
         build_loop *l = &p->loops[li];
+        for (size_t i = 0; i < l->n_segs; i++) n_samples += (size_t)build_seg_n_samples(&l->segs[i]);
+        if (n_samples > BUILD_MAX_SAMPLES) {
+            st = sl_err_set(err, SL_ERR_LIMIT, "profile too complex: more than %d check points (loops of many arcs or B-spline spans)",
+                            BUILD_MAX_SAMPLES);
+            goto done;
+        }
         if (!l->n_segs) { st = sl_err_set(err, SL_ERR_INVALID, "profile loop %zu is empty", li); goto done; }
         /* closure */
         for (size_t i = 0; i < l->n_segs; i++) {

@@ -187,6 +187,7 @@ sl_status build_solid_props(const brep *b, uint32_t solid, double *area_mm2, dou
                             double b1 = v3_dot(d[1], D), b2 = v3_dot(d[2], D);
                             double det = a11 * a22 - a12 * a12;
                             double dv = det > 1e-300 ? (a11 * b2 - a12 * b1) / det : (a22 > 0 ? b2 / a22 : 0);
+                            if (fabs(dv) <= 1e-14 * (fabs(prev[1]) + 1)) continue;   /* along an iso-v line */
                             double Ga, Gv;
                             inner(&q, uv[0], uv[1], &Ga, &Gv);
                             fa += 0.5 * h * q.gw[i] * Ga * dv;
