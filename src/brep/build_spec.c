@@ -142,7 +142,7 @@ static sl_status path_loop(sctx *c, build_profile *p, const cJSON *arr) {
             const cJSON *pts = cJSON_GetObjectItemCaseSensitive(k, "points");
             const cJSON *kn = cJSON_GetObjectItemCaseSensitive(k, "knots"), *wt = cJSON_GetObjectItemCaseSensitive(k, "weights");
             int n = cJSON_IsArray(pts) ? cJSON_GetArraySize(pts) : 0;
-            if (n < 2 || n > 10000) return fail(c, SL_ERR_INVALID, "\"bspline.points\" must hold 2..10000 points [x, y] after the pen");
+            if (n < 1 || n > 10000) return fail(c, SL_ERR_INVALID, "\"bspline.points\" must hold 1..10000 points [x, y] after the pen");
             double *ctrl = malloc(2 * ((size_t)n + 1) * sizeof *ctrl), *w = NULL, *kv = NULL;
             if (!ctrl) return fail(c, SL_ERR_NOMEM, "out of memory");
             ctrl[0] = p->pen[0]; ctrl[1] = p->pen[1];

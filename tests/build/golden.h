@@ -54,6 +54,9 @@ static const expect golden[] = {
      * Outer rim: centre at radius 20 - r, centroid outward; hole rim: centre at 8 + r,
      * centroid inward. Removed: 2 pi ((20 - r)(1 - pi/4) r^2 + r^3/6) and
      * 2 pi ((8 + r)(1 - pi/4) r^2 - r^3/6). */
+    /* surface of revolution: a frustum r 10 -> 5, h 10 whose slanted side is a degree-1
+     * B-spline (the lateral area is pi (10 + 5) sqrt(5^2 + 10^2)) */
+    {"sweeps", PI * 10 / 3 * (100 + 50 + 25), PI * 100 + PI * 25 + PI * 15 * sqrt(125), 0, 5},
     {"washer", PI * (400 - 64) * 8 - 2 * PI * (18 * (1 - PI / 4) * 4 + 8.0 / 6) - 2 * PI * (10 * (1 - PI / 4) * 4 - 8.0 / 6),
      -1, 1, 2},
 };
