@@ -135,15 +135,12 @@ sl_status build_profile_arc3_to(build_profile *p, double mx, double my, double x
         return sl_err_set(err, SL_ERR_INVALID, "profile loop %zu: arc through collinear points", p->n_loops - 1);
     double ux = (cy * (bx * bx + by * by) - by * (cx * cx + cy * cy)) / d;
     double uy = (bx * (cx * cx + cy * cy) - cx * (bx * bx + by * by)) / d;
-    /* counter-clockwise when the middle point is left of a -> e */
-    int ccw = (bx * cy - by * cx) < 0 ? 0 : 1;
-    /* (a, m, e) turning left means the arc from a to e through m runs clockwise around
-     * the centre when m is on the short side... decide by angles instead */
-    double t0 = atan2(ay - (ay + uy), ax - (ax + ux));
+    /* the arc runs counter-clockwise when, going ccw from a, it meets m before e */
+    double t0 = atan2(-uy, -ux);
     double tm = atan2(my - (ay + uy), mx - (ax + ux));
     double t1 = atan2(y - (ay + uy), x - (ax + ux));
     double dm = fmod(tm - t0 + 4 * M_PI, 2 * M_PI), de = fmod(t1 - t0 + 4 * M_PI, 2 * M_PI);
-    ccw = dm < de;
+    int ccw = dm < de;
     return build_profile_arc_to(p, x, y, ax + ux, ay + uy, ccw, err);
 }
 

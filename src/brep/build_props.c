@@ -16,8 +16,6 @@
  * result is exact to ~1e-13 relative. Nothing here allocates. */
 #include <math.h>
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "brep/build_int.h"
 
@@ -196,7 +194,6 @@ sl_status build_solid_props(const brep *b, uint32_t solid, double *area_mm2, dou
                 }
             }
             double sg = rev_face ? -1 : 1;
-            if (getenv("PROPS_DEBUG")) fprintf(stderr, "face %u kind %d A %.12g V %.12g c=(%g %g %g)\n", S->first_face + fi, s->kind, sg * fa, fv, c.x, c.y, c.z);
             /* the loops' sense already carries the orientation: a reversed face runs
              * clockwise in (u, v), which flips both the region's sign and the normal */
             A += sg * fa;
