@@ -204,7 +204,11 @@ static int run(int argc, char **argv) {
     sl_err err;
     memset(&err, 0, sizeof err);
     synth_set set;
-    if (synth_set_load(&set, fam_dir, fam_list, &err)) { cli_print_err(&err); return CLI_FAIL; }
+    if (synth_set_load(&set, fam_dir, fam_list, &err)) {
+        if (err.file[0]) cli_print_err(&err);
+        else fprintf(stderr, "steplm synth: error: %s\n", err.msg);
+        return CLI_FAIL;
+    }
     if (mkdir(out_dir, 0777) && errno != EEXIST) {
         fprintf(stderr, "steplm synth: error: cannot create %s: %s\n", out_dir, strerror(errno));
         synth_set_release(&set);
