@@ -27,7 +27,7 @@ static const char *usage =
     "          {\"op\":\"cone\",\"r1\",\"r2\",\"h\"} | {\"op\":\"sphere\",\"r\"} | {\"op\":\"torus\",\"R\",\"r\"} |\n"
     "          {\"op\":\"wedge\",\"size\":[x,y,z],\"ltx\"} | {\"op\":\"prism\",\"n\",\"r\",\"h\"} |\n"
     "          {\"op\":\"extrude\",\"sketch\":SKETCH,\"distance\",\"distance_back\"?,\"symmetric\"?,\n"
-    "           \"edges\"?:{\"top\":{\"fillet\":r}|{\"chamfer\":d},\"bottom\":...}} |\n"
+    "           \"edges\"?:{\"top\":{\"fillet\":r}|{\"chamfer\":d},\"bottom\":...},\"draft_deg\"?} |\n"
     "          {\"op\":\"revolve\",\"sketch\":SKETCH,\"axis\":{\"point\":[x,y],\"dir\":[x,y]},\"angle_deg\"}\n"
     "          primitives take \"frame\":FRAME (default: world; box corner at its origin)\n"
     "  FRAME   {\"origin\":[x,y,z],\"z\":[..],\"x\":[..]} or \"XY\" | \"XZ\" | \"YZ\" or\n"

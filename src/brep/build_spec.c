@@ -295,10 +295,15 @@ static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t
             num(o, "distance_back", &back);
             const cJSON *sym = cJSON_GetObjectItemCaseSensitive(o, "symmetric");
             if (cJSON_IsTrue(sym)) { back = 0.5 * d; d = 0.5 * d; }
-            double draft;
+            double draft = 0;
             if (num(o, "draft_deg", &draft) && draft != 0) {
+                if (back != 0 || cJSON_GetObjectItemCaseSensitive(o, "edges")) {
+                    build_profile_free(p);
+                    return fail(c, SL_ERR_UNSUPPORTED, "a draft angle works with a one-sided extrude without edge treatments");
+                }
+                st = located(c, build_extrude_draft(c->b, p, d, draft * M_PI / 180, solid, c->err));
                 build_profile_free(p);
-                return fail(c, SL_ERR_UNSUPPORTED, "draft angles other than 0 are not supported");
+                return st;
             }
             int kind[2] = {BUILD_EDGE_SHARP, BUILD_EDGE_SHARP};
             double size[2] = {0, 0};

@@ -62,6 +62,12 @@ static const expect golden[] = {
     /* surface of revolution: a frustum r 10 -> 5, h 10 whose slanted side is a degree-1
      * B-spline (the lateral area is pi (10 + 5) sqrt(5^2 + 10^2)) */
     {"sweeps", PI * 10 / 3 * (100 + 50 + 25), PI * 100 + PI * 25 + PI * 15 * sqrt(125), 0, 5},
+    /* 30x20 rectangle extruded 10 with a 10-degree draft: the inset at height z is
+     * s = z tan(10 deg), V = int (a - 2s)(b - 2s) dz = ab h - (a+b) h^2 t + 4/3 h^3 t^2;
+     * on top a boss r 4 h 6 with a -5-degree draft (grows): a frustum r 4 -> 4 + 6 tan 5 */
+    {"draft", 6000 - 50 * 100 * tan(PI / 18) + 4.0 / 3 * 1000 * tan(PI / 18) * tan(PI / 18) +
+                  PI * 6 / 3 * (16 + 4 * (4 + 6 * tan(PI / 36)) + (4 + 6 * tan(PI / 36)) * (4 + 6 * tan(PI / 36))),
+     -1, 0, 4},
     /* annulus r 8..20, h 8, both top rims filleted r 2. Pappus: each rim removes a
      * spandrel (corner square minus quarter disk, area (1 - pi/4) r^2) whose centroid
      * lies r / (6 (1 - pi/4)) from the fillet's circle centre towards the rim corner.
