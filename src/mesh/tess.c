@@ -529,8 +529,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         loop_bbox(bl);
     }
     if (n_loops == 0) FAIL("face has no edge loops");
-    if (getenv("TESS_DUMP") && f->step_id == strtoull(getenv("TESS_DUMP"), NULL, 10))
-        for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "D%zu %zu %.9g %.9g id %u ce %d\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].id, loops[q].pts[w2].ce);
     /* loops that wrap around a periodic direction without a seam: two of them bound a
      * band (joined by a seam), one of them and a pole bound a cap */
     for (int d = 0; d < 2; d++) {
@@ -554,10 +552,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         } else if (nw == 1) {
             int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
             if (r < 0) { rc = -1; goto done; }
-            if (r > 0 && getenv("TESS_DEBUG")) {
-                fprintf(stderr, "wrap d=%d T=%g P=%g rev=%d\n", d, T[0], P, f->reversed);
-                for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "W%zu %zu %.9g %.9g ce %d e#%llu\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].ce, loops[q].pts[w2].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w2].edge].step_id : 0ULL);
-            }
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
         }
     }
@@ -657,8 +651,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         for (size_t k = 0; k < loops[i].n; k++) {
             int a = lidx[i][k], z = lidx[i][(k + 1) % loops[i].n];
             if (cdt_add_constraint(&D, a, z, 0)) {
-                if (getenv("TESS_DEBUG")) { fprintf(stderr, "fail loop %zu seg %zu (%d->%d)\n", i, k, a, z);
-                  for (size_t q = 0; q < n_loops; q++) for (size_t w = 0; w < loops[q].n; w++) { vec3 qq; geom_surf_eval(S, loops[q].pts[w].u, loops[q].pts[w].v, 0, &qq); fprintf(stderr, "L%zu %zu %.17g %.17g id %u idx %d dist %g P %g %g e#%llu\n", q, w, loops[q].pts[w].u*su, loops[q].pts[w].v*sv, loops[q].pts[w].id, lidx[q][w], v3_dist(qq, loops[q].pts[w].p), S->period_u, S->period_v, loops[q].pts[w].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w].edge].step_id : 0ULL); } }
                 snprintf(ff->msg, sizeof ff->msg, "cannot recover boundary segment (self-intersecting loop?)");
                 rc = 1;
                 break;
@@ -742,7 +734,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 }
             }
             if (worst_k < 0 && !split_center) { T->ok = 1; continue; }
-            if (getenv("TESS_DEBUG2") && D.np % 500 == 0) fprintf(stderr, "np %d edge %d (dev %g) center %d uv %g %g / %g %g / %g %g\n", D.np, worst_k, worst, split_center, puv[2*a], puv[2*a+1], puv[2*bb], puv[2*bb+1], puv[2*cc], puv[2*cc+1]);
             /* refine by splitting the longest interior edge (longest-edge bisection
              * keeps triangles well shaped); the centroid only when every edge is a
              * boundary segment */
