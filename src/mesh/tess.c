@@ -400,6 +400,81 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
     return rc ? -1 : 0;
 }
 
+
+/* A face bounded only by vertex loops on a closed surface (a whole sphere or torus):
+ * the loop is the boundary of the full parameter rectangle, with the seam points
+ * shared by both copies of a seam and a pole collapsed to one vertex. 0 ok, 1 not
+ * such a surface, -1 out of memory. */
+static int full_domain(solid_ctx *c, const geom_surf *S, bloop *out, double defl) {
+    double u0, u1, v0, v1;
+    geom_surf_range(S, &u0, &u1, &v0, &v1);
+    if (!S->period_u) return 1;
+    u1 = u0 + S->period_u;
+    if (S->period_v) v1 = v0 + S->period_v;
+    else if (S->kind == GEOM_SURF_SPHERE) { v0 = -M_PI / 2; v1 = M_PI / 2; }
+    else return 1;
+    /* seam along v at u0 (shared by u1), and for a torus seam along u at v0 */
+    bloop sv = {0}, su = {0};
+    double a[2] = {u0, v0}, z[2] = {u0, v1};
+    if (seam_points(c, S, a, z, defl, &sv, 0)) goto oom;
+    if (S->period_v) {
+        double a2[2] = {u0, v0}, z2[2] = {u1, v0};
+        if (seam_points(c, S, a2, z2, defl, &su, 0)) goto oom;
+    }
+    vec3 p00, p01;
+    geom_surf_eval(S, u0, v0, 0, &p00);
+    geom_surf_eval(S, u0, v1, 0, &p01);
+    long c00 = mesh_add_vert(c->m, p00.x, p00.y, p00.z);
+    long c01 = S->period_v ? c00 : mesh_add_vert(c->m, p01.x, p01.y, p01.z);
+    if (c00 < 0 || c01 < 0) goto oom;
+    const int K = 64;
+    /* bottom: v0 from u0 to u1 */
+    bpt q = {(uint32_t)c00, u0, v0, p00, -1, UINT32_MAX};
+    if (bloop_push(out, q)) goto oom;
+    if (S->period_v) {
+        for (size_t i = 0; i < su.n; i++) if (bloop_push(out, su.pts[i])) goto oom;
+    } else {
+        for (int i = 1; i < K; i++) {
+            bpt r = q;
+            r.u = u0 + (u1 - u0) * i / K;
+            if (bloop_push(out, r)) goto oom;
+        }
+    }
+    /* right: u1 from v0 to v1 (copy of the left seam) */
+    q.u = u1;
+    if (bloop_push(out, q)) goto oom;
+    for (size_t i = 0; i < sv.n; i++) {
+        bpt r = sv.pts[i];
+        r.u += u1 - u0;
+        if (bloop_push(out, r)) goto oom;
+    }
+    /* top: v1 from u1 to u0 */
+    bpt t = {(uint32_t)c01, u1, v1, p01, -1, UINT32_MAX};
+    if (bloop_push(out, t)) goto oom;
+    if (S->period_v) {
+        for (size_t i = su.n; i-- > 0;) {
+            bpt r = su.pts[i];
+            r.v += v1 - v0;
+            if (bloop_push(out, r)) goto oom;
+        }
+    } else {
+        for (int i = 1; i < K; i++) {
+            bpt r = t;
+            r.u = u1 - (u1 - u0) * i / K;
+            if (bloop_push(out, r)) goto oom;
+        }
+    }
+    t.u = u0;
+    if (bloop_push(out, t)) goto oom;
+    /* left: u0 from v1 down to v0 */
+    for (size_t i = sv.n; i-- > 0;) if (bloop_push(out, sv.pts[i])) goto oom;
+    free(sv.pts); free(su.pts);
+    return 0;
+oom:
+    free(sv.pts); free(su.pts);
+    return -1;
+}
+
 typedef struct face_fail { char msg[160]; } face_fail;
 
 #define FAIL(...) do { snprintf(ff->msg, sizeof ff->msg, __VA_ARGS__); rc = 1; goto done; } while (0)
@@ -528,9 +603,13 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         }
         loop_bbox(bl);
     }
-    if (n_loops == 0) FAIL("face has no edge loops");
-    if (getenv("TESS_DUMP") && f->step_id == strtoull(getenv("TESS_DUMP"), NULL, 10))
-        for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "D%zu %zu %.9g %.9g id %u ce %d\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].id, loops[q].pts[w2].ce);
+    if (n_loops == 0) {
+        int r = full_domain(c, S, &loops[0], o->deflection_mm);
+        if (r < 0) { rc = -1; goto done; }
+        if (r > 0) FAIL("face has no edge loops");
+        n_loops = 1;
+        loop_bbox(&loops[0]);
+    }
     /* loops that wrap around a periodic direction without a seam: two of them bound a
      * band (joined by a seam), one of them and a pole bound a cap */
     for (int d = 0; d < 2; d++) {
@@ -554,10 +633,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         } else if (nw == 1) {
             int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
             if (r < 0) { rc = -1; goto done; }
-            if (r > 0 && getenv("TESS_DEBUG")) {
-                fprintf(stderr, "wrap d=%d T=%g P=%g rev=%d\n", d, T[0], P, f->reversed);
-                for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "W%zu %zu %.9g %.9g ce %d e#%llu\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].ce, loops[q].pts[w2].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w2].edge].step_id : 0ULL);
-            }
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
         }
     }
@@ -657,8 +732,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         for (size_t k = 0; k < loops[i].n; k++) {
             int a = lidx[i][k], z = lidx[i][(k + 1) % loops[i].n];
             if (cdt_add_constraint(&D, a, z, 0)) {
-                if (getenv("TESS_DEBUG")) { fprintf(stderr, "fail loop %zu seg %zu (%d->%d)\n", i, k, a, z);
-                  for (size_t q = 0; q < n_loops; q++) for (size_t w = 0; w < loops[q].n; w++) { vec3 qq; geom_surf_eval(S, loops[q].pts[w].u, loops[q].pts[w].v, 0, &qq); fprintf(stderr, "L%zu %zu %.17g %.17g id %u idx %d dist %g P %g %g e#%llu\n", q, w, loops[q].pts[w].u*su, loops[q].pts[w].v*sv, loops[q].pts[w].id, lidx[q][w], v3_dist(qq, loops[q].pts[w].p), S->period_u, S->period_v, loops[q].pts[w].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w].edge].step_id : 0ULL); } }
                 snprintf(ff->msg, sizeof ff->msg, "cannot recover boundary segment (self-intersecting loop?)");
                 rc = 1;
                 break;
@@ -742,7 +815,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 }
             }
             if (worst_k < 0 && !split_center) { T->ok = 1; continue; }
-            if (getenv("TESS_DEBUG2") && D.np % 500 == 0) fprintf(stderr, "np %d edge %d (dev %g) center %d uv %g %g / %g %g / %g %g\n", D.np, worst_k, worst, split_center, puv[2*a], puv[2*a+1], puv[2*bb], puv[2*bb+1], puv[2*cc], puv[2*cc+1]);
             /* refine by splitting the longest interior edge (longest-edge bisection
              * keeps triangles well shaped); the centroid only when every edge is a
              * boundary segment */
