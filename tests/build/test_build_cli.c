@@ -73,6 +73,17 @@ int main(void) {
     CHECK(exists(out) && exists(stl));
     snprintf(cmd, sizeof cmd, "%s check %s > /dev/null", test_steplm_bin(), out);
     CHECK(system(cmd) == 0);
+    /* every golden spec: built, then `steplm check` and `steplm props` accept the file */
+    static const char *const golden[] = {"plate4", "flange", "bracket", "pocket", "sector", "halfdisk", "curves",
+                                         "chamfered", "assembly", "boxedges", "prims", "cshape", "sweeps",
+                                         "washer", "draft"};
+    for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s build tests/build/specs/%s.json -o %s > /dev/null && %s check %s > /dev/null",
+                 test_steplm_bin(), golden[i], out, test_steplm_bin(), out);
+        CHECK_MSG(system(cmd) == 0, "%s: build + check failed", golden[i]);
+        snprintf(cmd, sizeof cmd, "%s props --json %s | grep -q '\"renderable\":true'", test_steplm_bin(), out);
+        CHECK_MSG(system(cmd) == 0, "%s: props says not renderable", golden[i]);
+    }
     snprintf(cmd, sizeof cmd, "%s build --help | grep -q '\"op\":\"stack\"'", test_steplm_bin());
     CHECK(system(cmd) == 0);
     unlink(out); unlink(stl);
