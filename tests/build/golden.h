@@ -68,6 +68,9 @@ static const expect golden[] = {
     {"draft", 6000 - 50 * 100 * tan(PI / 18) + 4.0 / 3 * 1000 * tan(PI / 18) * tan(PI / 18) +
                   PI * 6 / 3 * (16 + 4 * (4 + 6 * tan(PI / 36)) + (4 + 6 * tan(PI / 36)) * (4 + 6 * tan(PI / 36))),
      -1, 0, 4},
+    /* plate 100x40x5; linear pattern of 4 ribs 4x30 (corners filleted r 1) h 12 stacked on
+     * top; polar pattern of 3 holes r 2 (0, 45, 90 degrees about (50, 20)) through the plate */
+    {"ribs", 100 * 40 * 5 + 4 * (4 * 30 - 4 * (1 - PI / 4)) * 12 - 3 * PI * 4 * 5, -1, 3, 1},
     /* annulus r 8..20, h 8, both top rims filleted r 2. Pappus: each rim removes a
      * spandrel (corner square minus quarter disk, area (1 - pi/4) r^2) whose centroid
      * lies r / (6 (1 - pi/4)) from the fillet's circle centre towards the rim corner.
