@@ -419,6 +419,10 @@ sl_status build_stack(brep *b, uint32_t base, uint32_t body, uint32_t *out, sl_e
 }
 
 sl_status build_subtract(brep *b, uint32_t base, uint32_t tool, uint32_t *out, sl_err *err) {
+    return combine(b, base, tool, 1, "subtract", out, err);
+}
+
+static sl_status cut_tool(brep *b, uint32_t base, uint32_t tool, uint32_t *out, sl_err *err) {
     return combine(b, base, tool, 1, "cut", out, err);
 }
 
@@ -476,5 +480,5 @@ sl_status build_cut(brep *b, uint32_t base, build_profile *p, double depth_mm, u
     uint32_t tool;
     st = build_extrude(b, p, out_sign > 0 ? 0 : depth, out_sign > 0 ? depth : 0, &tool, err);
     if (st) return st;
-    return build_subtract(b, base, tool, out, err);
+    return cut_tool(b, base, tool, out, err);
 }

@@ -240,7 +240,45 @@ static sl_status sketch_of(sctx *c, const cJSON *sk, const geom_xform *xf, build
     return SL_OK;
 }
 
+static sl_status body_shape(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid);
+
+/* A body, then its optional "transform": {"translate": [x,y,z]} and/or
+ * {"rotate": {"axis": [..], "angle_deg": a, "point": [..]}} (rotation first). */
 static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid) {
+    const cJSON *t = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "transform") : NULL;
+    if (!t) return body_shape(c, o, xf, solid);
+    geom_xform x, r;
+    geom_xform_identity(&x);
+    size_t m = push(c, ".transform");
+    const cJSON *rot = cJSON_GetObjectItemCaseSensitive(t, "rotate"), *tr = cJSON_GetObjectItemCaseSensitive(t, "translate");
+    double v[3], pnt[3] = {0, 0, 0}, ang = 0;
+    if (rot) {
+        sl_status st = need_vec(c, rot, "axis", v, 3);
+        if (!st) st = need(c, rot, "angle_deg", &ang);
+        if (st) return st;
+        const cJSON *pp = cJSON_GetObjectItemCaseSensitive(rot, "point");
+        if (pp && !vecn(pp, pnt, 3)) return fail(c, SL_ERR_INVALID, "rotate.point must be [x, y, z]");
+        if (v3_len(v3(v[0], v[1], v[2])) < 1e-12) return fail(c, SL_ERR_INVALID, "rotate.axis is zero");
+        build_xform_rotate(&x, v3(pnt[0], pnt[1], pnt[2]), v3(v[0], v[1], v[2]), ang * M_PI / 180);
+    }
+    if (tr) {
+        if (!vecn(tr, v, 3)) return fail(c, SL_ERR_INVALID, "\"translate\" must be [x, y, z]");
+        build_xform_translate(&r, v3(v[0], v[1], v[2]));
+        geom_xform y = x;
+        geom_xform_mul(&r, &y, &x);
+    }
+    if (!rot && !tr) return fail(c, SL_ERR_INVALID, "\"transform\" needs \"translate\" and/or \"rotate\"");
+    pop(c, m);
+    /* local transform first, then the pattern's */
+    geom_xform tot;
+    if (xf) geom_xform_mul(xf, &x, &tot); else tot = x;
+    uint32_t raw;
+    sl_status st = body_shape(c, o, NULL, &raw);
+    if (st) return st;
+    return located(c, build_transform(c->b, raw, &tot, solid, c->err));
+}
+
+static sl_status body_shape(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid) {
     if (!cJSON_IsObject(o)) return fail(c, SL_ERR_INVALID, "a body must be an object with \"op\"");
     if (--c->budget < 0) return fail(c, SL_ERR_LIMIT, "more than %d bodies and cuts in one spec", SPEC_MAX_SOLIDS);
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "op");

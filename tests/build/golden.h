@@ -71,6 +71,9 @@ static const expect golden[] = {
     /* plate 100x40x5; linear pattern of 4 ribs 4x30 (corners filleted r 1) h 12 stacked on
      * top; polar pattern of 3 holes r 2 (0, 45, 90 degrees about (50, 20)) through the plate */
     {"ribs", 100 * 40 * 5 + 4 * (4 * 30 - 4 * (1 - PI / 4)) * 12 - 3 * PI * 4 * 5, -1, 3, 1},
+    /* block 40x40x10 with a wedge 10x6x8 (triangular, 10 x 8 / 2 section, 6 deep) rotated
+     * 90 degrees about z and moved onto the top face */
+    {"wedgeboss", 16000 + 10 * 8 / 2.0 * 6, -1, 0, 0},
     /* annulus r 8..20, h 8, both top rims filleted r 2. Pappus: each rim removes a
      * spandrel (corner square minus quarter disk, area (1 - pi/4) r^2) whose centroid
      * lies r / (6 (1 - pi/4)) from the fillet's circle centre towards the rim corner.

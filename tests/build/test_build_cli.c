@@ -76,7 +76,7 @@ int main(void) {
     /* every golden spec: built, then `steplm check` and `steplm props` accept the file */
     static const char *const golden[] = {"plate4", "flange", "bracket", "pocket", "sector", "halfdisk", "curves",
                                          "chamfered", "assembly", "boxedges", "prims", "cshape", "sweeps",
-                                         "washer", "draft", "ribs"};
+                                         "washer", "draft", "ribs", "wedgeboss"};
     for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s build tests/build/specs/%s.json -o %s > /dev/null && %s check %s > /dev/null",
                  test_steplm_bin(), golden[i], out, test_steplm_bin(), out);
