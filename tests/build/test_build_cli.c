@@ -8,14 +8,20 @@
 
 #include "test.h"
 
+/* scratch files go to $TMPDIR (default /tmp), not into a build tree */
+static const char *tmpdir(void) {
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
 static int exists(const char *p) { struct stat st; return stat(p, &st) == 0; }
 
 static void run_bad(const char *name, const char *json, const char *expect) {
     char spec[256], out[256], errf[256], cmd[1024];
     int pid = (int)getpid();
-    snprintf(spec, sizeof spec, "build/tb-%s-%d.json", name, pid);
-    snprintf(out, sizeof out, "build/tb-%s-%d.step", name, pid);
-    snprintf(errf, sizeof errf, "build/tb-%s-%d.err", name, pid);
+    snprintf(spec, sizeof spec, "%s/steplm-tb-%s-%d.json", tmpdir(), name, pid);
+    snprintf(out, sizeof out, "%s/steplm-tb-%s-%d.step", tmpdir(), name, pid);
+    snprintf(errf, sizeof errf, "%s/steplm-tb-%s-%d.err", tmpdir(), name, pid);
     FILE *f = fopen(spec, "w");
     CHECK(f != NULL);
     if (!f) return;
@@ -66,8 +72,8 @@ int main(void) {
     run_bad("syntax", "{\"body\": {\"op\": \"box\", ", "JSON syntax");
     /* valid: STEP and STL written */
     char cmd[1024], out[256], stl[256];
-    snprintf(out, sizeof out, "build/tb-ok-%d.step", (int)getpid());
-    snprintf(stl, sizeof stl, "build/tb-ok-%d.stl", (int)getpid());
+    snprintf(out, sizeof out, "%s/steplm-tb-ok-%d.step", tmpdir(), (int)getpid());
+    snprintf(stl, sizeof stl, "%s/steplm-tb-ok-%d.stl", tmpdir(), (int)getpid());
     snprintf(cmd, sizeof cmd, "%s build tests/build/specs/plate4.json -o %s --mesh %s > /dev/null", test_steplm_bin(), out, stl);
     CHECK(system(cmd) == 0);
     CHECK(exists(out) && exists(stl));
