@@ -876,7 +876,9 @@ static int trim_param(rd *r, const p21_value *sel, const geom_curve *c, double *
     if (!sel || sel->kind != P21_LIST) return -1;
     for (uint32_t i = 0; i < sel->len; i++) {
         const p21_value *v = &sel->u.items[i];
-        if (v->kind == P21_TYPED && !strcmp(p21_typed_name(r->doc, v), "PARAMETER_VALUE")) {
+        /* the keyword of a typed parameter is not NUL-terminated: compare by length */
+        const p21_value *kw = v->kind == P21_TYPED && v->len >= 1 ? &v->u.items[0] : NULL;
+        if (kw && kw->len == 15 && !memcmp(kw->u.text, "PARAMETER_VALUE", 15)) {
             double x = p21_value_real(untyped(v));
             if (!isfinite(x)) continue;
             if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) x *= r->ascale;
