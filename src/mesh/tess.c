@@ -570,6 +570,37 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 }
                 if (fixed) break;
             }
+            if (loop_area(bl) * (f->reversed ? -1 : 1) < 0 && (S->kind == GEOM_SURF_SPHERE || S->kind == GEOM_SURF_CONE)) {
+                /* still on the wrong side: the face is the other part, around the
+                 * far pole. Pass through the pole the other way round (the points
+                 * after it move by a period), so the loop wraps and is closed by the
+                 * far pole below */
+                double mv = 0;
+                for (size_t i = 0; i < bl->n; i++) mv += bl->pts[i].v;
+                mv /= (double)bl->n;
+                for (size_t i = 0; i < bl->n; i++) {
+                    vec3 d[3];
+                    geom_surf_eval(S, bl->pts[i].u, bl->pts[i].v, 1, d);
+                    if (!(v3_len(d[1]) <= 1e-7 * v3_len(d[2]))) continue;
+                    /* rotate so that the pole is the second point */
+                    size_t sh = (i + bl->n - 1) % bl->n;
+                    if (sh) {
+                        bpt *tmp = malloc(bl->n * sizeof *tmp);
+                        if (!tmp) { rc = -1; goto done; }
+                        for (size_t j = 0; j < bl->n; j++) tmp[j] = bl->pts[(sh + j) % bl->n];
+                        /* re-unwrap by continuity after the rotation */
+                        for (size_t j = 1; j < bl->n; j++)
+                            tmp[j].u += S->period_u * round((tmp[j - 1].u - tmp[j].u) / S->period_u) *
+                                        (j == 1 ? 0 : 1);
+                        memcpy(bl->pts, tmp, bl->n * sizeof *tmp);
+                        free(tmp);
+                    }
+                    int want_side = bl->pts[1].v > mv ? -1 : 1;
+                    double sg = want_side * (f->reversed ? -1 : 1);
+                    for (size_t j = 2; j < bl->n; j++) bl->pts[j].u += sg * S->period_u;
+                    break;
+                }
+            }
         }
         /* poles: a point where Su (or Sv) vanishes takes its u (v) from both neighbours */
         for (size_t i = 0; i < bl->n; i++) {

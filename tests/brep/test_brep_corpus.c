@@ -173,10 +173,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "watertight           %.1f%% of %zu (target 95)\n", PCT(wok, wn), wn);
     /* regression floors (see the file comment) */
     CHECK(PCT(agree, n) >= (small ? 98 : 99));   /* issue target 99: met */
-    CHECK(PCT(aok, an) >= (small ? 90 : 87));
-    CHECK(PCT(vok, vn) >= (small ? 86 : 87));
-    CHECK(PCT(bok, bn) >= (small ? 92 : 91));
-    CHECK(PCT(wok, wn) >= (small ? 93 : 80));
+    CHECK(PCT(aok, an) >= (small ? 94 : 91));
+    CHECK(PCT(vok, vn) >= (small ? 92 : 92));
+    CHECK(PCT(bok, bn) >= (small ? 93 : 94));
+    CHECK(PCT(wok, wn) >= (small ? 96 : 88));
     free(out);
     free(rows);
     return test_finish("brep_corpus");
