@@ -21,6 +21,12 @@ typedef struct sctx {
 #define SPEC_MAX_ABS 1e6
 #define SPEC_MAX_SOLIDS 2000
 
+/* JSON path of the node being read, without a leading dot ("spec" at the root). */
+static const char *where(const sctx *c) {
+    const char *p = c->path[0] == '.' ? c->path + 1 : c->path;
+    return *p ? p : "spec";
+}
+
 static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) {
     char msg[400];
@@ -28,7 +34,7 @@ static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sl_err_set(c->err, st, "%s: %s", c->path[0] ? c->path : "spec", msg);
+    return sl_err_set(c->err, st, "%s: %s", where(c), msg);
 }
 
 /* Prefix an error that a builder set with the current path. */
@@ -36,7 +42,7 @@ static sl_status located(sctx *c, sl_status st) {
     if (!st) return st;
     char msg[512];
     snprintf(msg, sizeof msg, "%s", c->err ? c->err->msg : "");
-    return sl_err_set(c->err, st, "%s: %s", c->path[0] ? c->path : "spec", msg);
+    return sl_err_set(c->err, st, "%s: %s", where(c), msg);
 }
 
 static size_t push(sctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
