@@ -1,0 +1,147 @@
+/* reserial_write.c - the reference graph and a value writer whose references go
+ * through a callback (renumbering, colour folding, placeholders). */
+#include "reserial_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t reserial__index_of(const p21_doc *doc, const p21_entity *e) {
+    return (size_t)(e - p21_doc_entity(doc, 0));
+}
+
+sl_status reserial__graph_build(const p21_doc *doc, reserial_graph *g, sl_err *err) {
+    memset(g, 0, sizeof *g);
+    size_t n = p21_doc_n_entities(doc), m = 0;
+    for (size_t i = 0; i < n; i++) m += p21_doc_entity(doc, i)->n_refs;
+    if (m > UINT32_MAX || n >= UINT32_MAX) return sl_err_set(err, SL_ERR_LIMIT, "too many references");
+    g->n = n;
+    g->off = malloc((n + 1) * sizeof *g->off);
+    g->child = malloc((m ? m : 1) * sizeof *g->child);
+    g->indeg = calloc(n ? n : 1, sizeof *g->indeg);
+    if (!g->off || !g->child || !g->indeg) {
+        reserial__graph_release(g);
+        return sl_err_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    const p21_entity *base = p21_doc_entity(doc, 0);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const p21_entity *e = base + i;
+        g->off[i] = (uint32_t)k;
+        for (uint32_t r = 0; r < e->n_refs; r++) {
+            const p21_entity *c = p21_doc_find(doc, e->refs[r]);
+            if (!c) { g->n_dangling_refs++; continue; }
+            size_t ci = (size_t)(c - base);
+            g->child[k++] = (uint32_t)ci;
+            if (ci != i) g->indeg[ci]++;
+        }
+    }
+    g->off[n] = (uint32_t)k;
+    return SL_OK;
+}
+
+void reserial__graph_release(reserial_graph *g) {
+    free(g->off);
+    free(g->child);
+    free(g->indeg);
+    memset(g, 0, sizeof *g);
+}
+
+void reserial__put_u64(sl_buf *out, uint64_t x) {
+    char t[24];
+    int n = 0;
+    do { t[n++] = (char)('0' + x % 10); x /= 10; } while (x);
+    if (sl_buf_reserve(out, (size_t)n)) return;
+    char *p = out->data + out->len;
+    for (int i = 0; i < n; i++) p[i] = t[n - 1 - i];
+    out->len += (size_t)n;
+    out->data[out->len] = 0;
+}
+
+static void put_leaf(const p21_doc *doc, const p21_value *v, sl_buf *out) {
+    switch (v->kind) {
+    case P21_INT: case P21_REAL: sl_buf_append(out, v->u.text, v->len); break;
+    case P21_NULL: sl_buf_putc(out, '$'); break;
+    case P21_DERIVED: sl_buf_putc(out, '*'); break;
+    default: p21_value_write(doc, v, out); break;   /* strings (re-encoded if needed), enums, binary */
+    }
+}
+
+void reserial__write_value(const p21_doc *doc, const p21_value *v, int style, reserial_put_ref put_ref,
+                           void *ctx, sl_buf *out) {
+    struct fr { const p21_value *list; uint32_t i; } stack0[32], *st = stack0;
+    size_t sp = 0, cap = 32;
+    const p21_value *cur = v;
+    for (;;) {
+        if (cur) {
+            if (cur->kind == P21_REF) {
+                put_ref(ctx, cur->u.ref, out);
+            } else if (cur->kind == P21_LIST || cur->kind == P21_TYPED) {
+                if (cur->kind == P21_TYPED) sl_buf_append(out, cur->u.items[0].u.text, cur->u.items[0].len);
+                if (style) sl_buf_append(out, "( ", 2);
+                else sl_buf_putc(out, '(');
+                if (sp == cap) {
+                    size_t nc = cap * 2;
+                    struct fr *ns = st == stack0 ? malloc(nc * sizeof *ns) : realloc(st, nc * sizeof *ns);
+                    if (!ns) { out->failed = 1; break; }
+                    if (st == stack0) memcpy(ns, stack0, sizeof stack0);
+                    st = ns;
+                    cap = nc;
+                }
+                st[sp++] = (struct fr){cur, cur->kind == P21_TYPED ? 1u : 0u};
+            } else {
+                put_leaf(doc, cur, out);
+            }
+            cur = NULL;
+        }
+        if (!sp) break;
+        struct fr *f = &st[sp - 1];
+        uint32_t first = f->list->kind == P21_TYPED ? 1u : 0u;
+        if (f->i == f->list->len) {
+            if (style) sl_buf_append(out, " )", 2);
+            else sl_buf_putc(out, ')');
+            sp--;
+            continue;
+        }
+        if (f->i > first) {
+            if (style) sl_buf_append(out, ", ", 2);
+            else sl_buf_putc(out, ',');
+        }
+        cur = &f->list->u.items[f->i++];
+    }
+    if (st != stack0) free(st);
+}
+
+void reserial__write_entity(const p21_doc *doc, const p21_entity *e, uint64_t new_id, int style,
+                            reserial_put_ref put_ref, void *ctx, sl_buf *out) {
+    sl_buf_putc(out, '#');
+    reserial__put_u64(out, new_id);
+    int complex = (e->flags & P21_ENT_COMPLEX) != 0;
+    if (style) sl_buf_puts(out, complex ? " =  ( " : " = ");
+    else sl_buf_puts(out, complex ? "=(" : "=");
+    for (uint32_t i = 0; i < e->n_parts; i++) {
+        sl_buf_puts(out, p21_doc_type_name(doc, e->parts[i].type));
+        reserial__write_value(doc, &e->parts[i].args, style, put_ref, ctx, out);
+    }
+    if (complex) sl_buf_puts(out, style ? " )" : ")");
+    sl_buf_putc(out, ';');
+}
+
+static void put_ref_plain(void *ctx, uint64_t id, sl_buf *out) {
+    (void)ctx;
+    sl_buf_putc(out, '#');
+    reserial__put_u64(out, id);
+}
+
+void reserial__write_header(const p21_doc *doc, int style, sl_buf *out) {
+    sl_buf_puts(out, "ISO-10303-21;\nHEADER;\n");
+    for (size_t i = 0; i < p21_doc_n_header(doc); i++) {
+        const p21_header_entry *h = p21_doc_header(doc, i);
+        sl_buf_puts(out, p21_doc_type_name(doc, h->type));
+        reserial__write_value(doc, &h->args, style, put_ref_plain, NULL, out);
+        sl_buf_puts(out, ";\n");
+    }
+    sl_buf_puts(out, "ENDSEC;\nDATA");
+    const p21_section *s = p21_doc_section(doc, 0);
+    if (s && s->params.kind == P21_LIST) reserial__write_value(doc, &s->params, 0, put_ref_plain, NULL, out);
+    sl_buf_puts(out, ";\n");
+}
