@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <malloc.h>
 #include <omp.h>
 
 #include "cli.h"
@@ -222,6 +223,10 @@ int cli_rs_main(const char *cmd, const char *usage, int argc, char **argv, cli_r
     if (in && list) return cli_usage_error(cmd, "give either IN or --list, not both");
     if (!outp) return cli_usage_error(cmd, "no output (-o OUT)");
     if (threads) omp_set_num_threads(threads);
+    /* keep freed memory for the next file instead of returning it to the kernel
+     * (page faults were a third of the run time) */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
 
     int batch = list || is_dir(in);
     if (!batch) {

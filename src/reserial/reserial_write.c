@@ -50,18 +50,28 @@ void reserial__put_u64(sl_buf *out, uint64_t x) {
     char t[24];
     int n = 0;
     do { t[n++] = (char)('0' + x % 10); x /= 10; } while (x);
-    if (sl_buf_reserve(out, (size_t)n)) return;
+    if (out->len + (size_t)n >= out->cap && sl_buf_reserve(out, (size_t)n)) return;
     char *p = out->data + out->len;
     for (int i = 0; i < n; i++) p[i] = t[n - 1 - i];
     out->len += (size_t)n;
     out->data[out->len] = 0;
 }
 
+/* appends without a call per byte: the buffer is reserved per value */
+static inline void bput(sl_buf *b, char c) {
+    if (b->len + 1 < b->cap || !sl_buf_reserve(b, 1)) { b->data[b->len++] = c; b->data[b->len] = 0; }
+}
+static inline void bput2(sl_buf *b, char c, char d) {
+    if (b->len + 2 < b->cap || !sl_buf_reserve(b, 2)) {
+        b->data[b->len++] = c; b->data[b->len++] = d; b->data[b->len] = 0;
+    }
+}
+
 static void put_leaf(const p21_doc *doc, const p21_value *v, sl_buf *out) {
     switch (v->kind) {
     case P21_INT: case P21_REAL: sl_buf_append(out, v->u.text, v->len); break;
-    case P21_NULL: sl_buf_putc(out, '$'); break;
-    case P21_DERIVED: sl_buf_putc(out, '*'); break;
+    case P21_NULL: bput(out, '$'); break;
+    case P21_DERIVED: bput(out, '*'); break;
     default: p21_value_write(doc, v, out); break;   /* strings (re-encoded if needed), enums, binary */
     }
 }
@@ -77,8 +87,8 @@ void reserial__write_value(const p21_doc *doc, const p21_value *v, int style, re
                 put_ref(ctx, cur->u.ref, out);
             } else if (cur->kind == P21_LIST || cur->kind == P21_TYPED) {
                 if (cur->kind == P21_TYPED) sl_buf_append(out, cur->u.items[0].u.text, cur->u.items[0].len);
-                if (style) sl_buf_append(out, "( ", 2);
-                else sl_buf_putc(out, '(');
+                if (style) bput2(out, '(', ' ');
+                else bput(out, '(');
                 if (sp == cap) {
                     size_t nc = cap * 2;
                     struct fr *ns = st == stack0 ? malloc(nc * sizeof *ns) : realloc(st, nc * sizeof *ns);
@@ -97,14 +107,14 @@ void reserial__write_value(const p21_doc *doc, const p21_value *v, int style, re
         struct fr *f = &st[sp - 1];
         uint32_t first = f->list->kind == P21_TYPED ? 1u : 0u;
         if (f->i == f->list->len) {
-            if (style) sl_buf_append(out, " )", 2);
-            else sl_buf_putc(out, ')');
+            if (style) bput2(out, ' ', ')');
+            else bput(out, ')');
             sp--;
             continue;
         }
         if (f->i > first) {
-            if (style) sl_buf_append(out, ", ", 2);
-            else sl_buf_putc(out, ',');
+            if (style) bput2(out, ',', ' ');
+            else bput(out, ',');
         }
         cur = &f->list->u.items[f->i++];
     }
