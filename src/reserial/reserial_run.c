@@ -117,7 +117,7 @@ static void put_begin(const p21_doc *doc, const char *kind, size_t num, const bl
         tc[i].name = p21_doc_type_name(doc, tc[i].type);
         cnt[tc[i].type] = 0;
     }
-    qsort(tc, touched->n, sizeof *tc, cmp_tcount);
+    if (touched->n) qsort(tc, touched->n, sizeof *tc, cmp_tcount);
     sl_buf_printf(out, "/* BEGIN %s %zu %s entities=%u depth=%u types=", kind, num,
                   p21_entity_type_name(doc, &base[b->idx]), b->end - b->start, b->depth);
     for (size_t i = 0; i < touched->n; i++) {

@@ -343,7 +343,7 @@ sl_status reserial__run_stepllm(p21_doc *doc, const reserial_opts *opts, const r
             li++;
         }
     }
-    qsort(inserts.p, inserts.n, sizeof(ins), cmp_ins);
+    if (inserts.n) qsort(inserts.p, inserts.n, sizeof(ins), cmp_ins);
 
     /* text */
     sl_buf *out = &r->text;
