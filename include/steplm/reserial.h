@@ -100,6 +100,8 @@ typedef struct reserial_stats {
     size_t n_rounded;           /* reals respelled */
     size_t max_depth;           /* depth of the DFS forest (a lone root: 1) */
     size_t n_faces;             /* FACE blocks */
+    size_t n_root_ties;         /* roots with the same rank and structural hash as the
+                                   previous root: their order is the input order */
     /* stepllm format only: what the released layout loses */
     size_t n_dropped;           /* entities not written */
     size_t n_dropped_roots;     /* roots of unexpected type or complex */

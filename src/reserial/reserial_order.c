@@ -1,6 +1,7 @@
 /* reserial_order.c - the root priority table. Roots are written class by class
  * (PRODUCT, PRESENTATION, SHAPE, OTHER), and by rank inside a class; ties keep the
- * input order. Exact names are looked up first, then the keyword rules in order.
+ * input order. Exact names are looked up first, then the keyword rules in order;
+ * "names containing W" means W at the start of the name or right after a '_'.
  *
  *  rank class         types
  *   0   PRODUCT       PRODUCT_CATEGORY_RELATIONSHIP
@@ -60,7 +61,14 @@ int reserial_root_rank(const char *t, int *class_out) {
         if (!strcmp(t, exact[i].name)) { rank = exact[i].rank; found = 1; }
     for (size_t i = 0; i < sizeof rules / sizeof rules[0] && !found; i++) {
         const char *w = rules[i].word;
-        if (rules[i].prefix ? !strncmp(t, w, strlen(w)) : strstr(t, w) != NULL) { rank = rules[i].rank; found = 1; }
+        if (rules[i].prefix) {
+            if (!strncmp(t, w, strlen(w))) { rank = rules[i].rank; found = 1; }
+            continue;
+        }
+        /* a word inside the name: at its start or after '_' (so REPRESENTATION,
+         * which contains PRESENTATION, is not taken for a presentation type) */
+        for (const char *p = strstr(t, w); p && !found; p = strstr(p + 1, w))
+            if (p == t || p[-1] == '_') { rank = rules[i].rank; found = 1; }
     }
     if (class_out) *class_out = rank / 10;
     return rank;

@@ -129,6 +129,14 @@ static void put_begin(const p21_doc *doc, const char *kind, size_t num, const bl
     sl_buf_puts(out, " */\n");
 }
 
+typedef struct root_key { uint64_t rank, hash, idx; } root_key;
+static int cmp_root_key(const void *a, const void *b) {
+    const root_key *x = a, *y = b;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
@@ -184,7 +192,8 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
     uint8_t *state = calloc(n ? n : 1, 1);
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
     uint64_t *new_id = calloc(n ? n : 1, sizeof *new_id);
-    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    root_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    uint64_t *hash = malloc((n ? n : 1) * sizeof *hash);
     struct frame { uint32_t idx, pos, depth; } *stk = malloc((n ? n : 1) * sizeof *stk);
     uint32_t *cnt = calloc(n_types ? n_types : 1, sizeof *cnt);
     vec roots = {.size = sizeof(block)}, faces = {.size = sizeof(block)}, cyc = {.size = 2 * sizeof(uint32_t)};
@@ -192,7 +201,8 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
     ref_ctx rc = {.doc = doc, .base = base, .new_id = new_id, .next_dangling = (uint64_t)n + 1};
     uint64_t *cyc_keys = NULL;
     s = SL_OK;
-    if (!type_rank || !face_type || !state || !order || !new_id || !keys || !stk || !cnt) goto oom;
+    if (!type_rank || !face_type || !state || !order || !new_id || !keys || !hash || !stk || !cnt) goto oom;
+    if ((s = reserial__graph_hash(doc, &g, hash, err)) != SL_OK) goto out;
     for (size_t t = 0; t < n_types; t++) {
         const char *tn = p21_doc_type_name(doc, (uint32_t)t);
         type_rank[t] = reserial_root_rank(tn, NULL);
@@ -200,8 +210,10 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
     }
     size_t n_roots = 0;
     for (size_t i = 0; i < n; i++)
-        if (!g.indeg[i]) keys[n_roots++] = ((uint64_t)type_rank[base[i].parts[0].type] << 32) | i;
-    qsort(keys, n_roots, sizeof *keys, cmp_u64);
+        if (!g.indeg[i]) keys[n_roots++] = (root_key){(uint64_t)type_rank[base[i].parts[0].type], hash[i], i};
+    qsort(keys, n_roots, sizeof *keys, cmp_root_key);
+    for (size_t i = 1; i < n_roots; i++)
+        if (keys[i].rank == keys[i - 1].rank && keys[i].hash == keys[i - 1].hash) r->stats.n_root_ties++;
     r->stats.n_roots = n_roots;
 
     /* depth-first search from each root, then from anything left (cycles) */
@@ -212,8 +224,8 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
         uint32_t sidx;
         uint8_t cls;
         if (ri < n_roots) {
-            sidx = (uint32_t)(keys[ri] & 0xffffffffu);
-            cls = (uint8_t)((keys[ri] >> 32) / 10);
+            sidx = (uint32_t)keys[ri].idx;
+            cls = (uint8_t)(keys[ri].rank / 10);
         } else {
             while (next_left < n && state[next_left]) next_left++;
             if (next_left == n) break;
@@ -337,7 +349,7 @@ oom:
     s = sl_err_set(err, SL_ERR_NOMEM, "out of memory");
 out:
     free(cyc_keys);
-    free(type_rank); free(face_type); free(state); free(order); free(new_id); free(keys); free(stk); free(cnt);
+    free(type_rank); free(face_type); free(state); free(order); free(new_id); free(keys); free(hash); free(stk); free(cnt);
     free(roots.p); free(faces.p); free(cyc.p); free(touched.p);
     free(rc.dk); free(rc.dv);
     reserial__graph_release(&g);

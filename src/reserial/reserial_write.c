@@ -39,6 +39,109 @@ sl_status reserial__graph_build(const p21_doc *doc, reserial_graph *g, sl_err *e
     return SL_OK;
 }
 
+/* ---- structural hashes ------------------------------------------------- */
+static inline uint64_t mix(uint64_t h, uint64_t x) {
+    h ^= x + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t hash_text(const char *t, size_t n) { return sl_hash64(t, n); }
+
+/* strings hash by their decoded text, so 'caf\X2\00E9\X0\' and a raw UTF-8
+ * spelling of the same name hash equal */
+static uint64_t hash_string(const p21_value *v, sl_buf *tmp) {
+    const unsigned char *t = (const unsigned char *)v->u.text;
+    size_t i = 0;
+    while (i < v->len && t[i] >= 0x20 && t[i] < 0x7f && t[i] != '\\' && t[i] != '\'') i++;
+    if (i == v->len) return hash_text(v->u.text, v->len);
+    sl_buf_clear(tmp);
+    p21_string_decode(v->u.text, v->len, tmp, NULL);
+    return hash_text(tmp->data ? tmp->data : "", tmp->len);
+}
+
+/* hash of one entity given the hashes of its (finished) children */
+static uint64_t entity_hash(const p21_doc *doc, const p21_entity *e, const uint64_t *h, const uint8_t *st,
+                            const p21_entity *base, sl_buf *tmp) {
+    uint64_t x = mix(0x51ED270B27, e->flags & P21_ENT_COMPLEX);
+    for (uint32_t p = 0; p < e->n_parts; p++) {
+        const char *tn = p21_doc_type_name(doc, e->parts[p].type);
+        x = mix(x, hash_text(tn, strlen(tn)));
+        struct fr { const p21_value *v; uint32_t n, i; } stack0[32], *stk = stack0;
+        size_t sp = 0, cap = 32;
+        stk[sp++] = (struct fr){e->parts[p].args.u.items, e->parts[p].args.len, 0};
+        x = mix(x, 0x28);
+        while (sp) {
+            struct fr *f = &stk[sp - 1];
+            if (f->i == f->n) { sp--; x = mix(x, 0x29); continue; }
+            const p21_value *v = &f->v[f->i++];
+            x = mix(x, v->kind);
+            switch (v->kind) {
+            case P21_REF: {
+                const p21_entity *c = p21_doc_find(doc, v->u.ref);
+                if (!c) x = mix(x, 0xDA);                       /* undefined */
+                else if (st[c - base] == 2) x = mix(x, h[c - base]);
+                else x = mix(x, 0xC1C1E);                      /* closes a cycle */
+                break;
+            }
+            case P21_LIST: case P21_TYPED:
+                if (sp == cap) {
+                    size_t nc = cap * 2;
+                    struct fr *ns = stk == stack0 ? malloc(nc * sizeof *ns) : realloc(stk, nc * sizeof *ns);
+                    if (!ns) { if (stk != stack0) free(stk); return x; }
+                    if (stk == stack0) memcpy(ns, stack0, sizeof stack0);
+                    stk = ns;
+                    cap = nc;
+                }
+                stk[sp++] = (struct fr){v->u.items, v->len, 0};
+                break;
+            case P21_NULL: case P21_DERIVED: break;
+            case P21_STRING: x = mix(x, hash_string(v, tmp)); break;
+            default: x = mix(x, hash_text(v->u.text, v->len)); break;
+            }
+        }
+        if (stk != stack0) free(stk);
+    }
+    return x;
+}
+
+sl_status reserial__graph_hash(const p21_doc *doc, const reserial_graph *g, uint64_t *h, sl_err *err) {
+    size_t n = g->n;
+    uint8_t *st = calloc(n ? n : 1, 1);
+    struct fr { uint32_t idx, pos; } *stk = malloc((n ? n : 1) * sizeof *stk);
+    if (!st || !stk) { free(st); free(stk); return sl_err_set(err, SL_ERR_NOMEM, "out of memory"); }
+    const p21_entity *base = p21_doc_entity(doc, 0);
+    sl_buf tmp;
+    sl_buf_init(&tmp);
+    for (int pass = 0; pass < 2; pass++)            /* from the roots first, then anything left */
+        for (size_t s = 0; s < n; s++) {
+            if (st[s] || (pass == 0 && g->indeg[s])) continue;
+            size_t sp = 0;
+            st[s] = 1;
+            stk[sp++] = (struct fr){(uint32_t)s, g->off[s]};
+            while (sp) {
+                struct fr *f = &stk[sp - 1];
+                if (f->pos == g->off[f->idx + 1]) {
+                    /* the number of referrers is part of the structure: two equal
+                     * subtrees, one shared and one private, hash apart */
+                    h[f->idx] = mix(entity_hash(doc, &base[f->idx], h, st, base, &tmp), g->indeg[f->idx]);
+                    st[f->idx] = 2;
+                    sp--;
+                    continue;
+                }
+                uint32_t c = g->child[f->pos++];
+                if (st[c]) continue;
+                st[c] = 1;
+                stk[sp++] = (struct fr){c, g->off[c]};
+            }
+        }
+    sl_buf_release(&tmp);
+    free(st);
+    free(stk);
+    return SL_OK;
+}
+
 void reserial__graph_release(reserial_graph *g) {
     free(g->off);
     free(g->child);
