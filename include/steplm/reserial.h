@@ -25,7 +25,11 @@
  *
  * Reserialization (reserial_run). Roots are the entities no other entity refers
  * to; they are visited in order of a type priority table (see reserial_root_rank),
- * ties broken by position in the input. From each root an iterative depth-first
+ * roots of equal rank by a structural hash of their subtree (types, argument
+ * values, decoded strings, referrer counts; ids play no part), then by position in
+ * the input. So the output does not depend on how the ids were chosen or the lines
+ * ordered, except for cycle-only entities and roots of identical structure
+ * (stats.n_root_ties). From each root an iterative depth-first
  * search visits the children in argument order; an entity already visited is not
  * visited again (shared entities are written once). Entities left unvisited (only
  * reachable through cycles) start further searches in input order. The output is

@@ -1,6 +1,6 @@
 /* reserial_order.c - the root priority table. Roots are written class by class
- * (PRODUCT, PRESENTATION, SHAPE, OTHER), and by rank inside a class; ties keep the
- * input order. Exact names are looked up first, then the keyword rules in order;
+ * (PRODUCT, PRESENTATION, SHAPE, OTHER), and by rank inside a class; ties are
+ * broken by a structural hash (reserial_run.c), then by input order. Exact names are looked up first, then the keyword rules in order;
  * "names containing W" means W at the start of the name or right after a '_'.
  *
  *  rank class         types
