@@ -21,8 +21,10 @@ void reserial__graph_release(reserial_graph *g);
  * reference replaced by the hash of the referenced entity (ids play no part), so
  * equal subgraphs hash equal whatever their numbering or file order; each entity's
  * number of referrers is mixed in; strings hash decoded. A reference closing a
- * cycle contributes a constant. h has g->n slots. */
-sl_status reserial__graph_hash(const p21_doc *doc, const reserial_graph *g, uint64_t *h, sl_err *err);
+ * cycle contributes a constant. Computed for the entities reachable from starts
+ * (in that order); h has g->n slots, the others are left as they are. */
+sl_status reserial__graph_hash(const p21_doc *doc, const reserial_graph *g, const uint32_t *starts, size_t n_starts,
+                               uint64_t *h, sl_err *err);
 /* entity index of a pointer returned by p21_doc_find */
 size_t reserial__index_of(const p21_doc *doc, const p21_entity *e);
 

@@ -202,7 +202,6 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
     uint64_t *cyc_keys = NULL;
     s = SL_OK;
     if (!type_rank || !face_type || !state || !order || !new_id || !keys || !hash || !stk || !cnt) goto oom;
-    if ((s = reserial__graph_hash(doc, &g, hash, err)) != SL_OK) goto out;
     for (size_t t = 0; t < n_types; t++) {
         const char *tn = p21_doc_type_name(doc, (uint32_t)t);
         type_rank[t] = reserial_root_rank(tn, NULL);
@@ -210,8 +209,26 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
     }
     size_t n_roots = 0;
     for (size_t i = 0; i < n; i++)
-        if (!g.indeg[i]) keys[n_roots++] = (root_key){(uint64_t)type_rank[base[i].parts[0].type], hash[i], i};
+        if (!g.indeg[i]) keys[n_roots++] = (root_key){(uint64_t)type_rank[base[i].parts[0].type], 0, i};
     qsort(keys, n_roots, sizeof *keys, cmp_root_key);
+    {   /* structural hashes, only for roots that share their rank with another */
+        uint32_t *tied = malloc((n_roots ? n_roots : 1) * sizeof *tied);
+        size_t n_tied = 0;
+        if (!tied) goto oom;
+        for (size_t i = 0; i < n_roots; i++)
+            if ((i > 0 && keys[i].rank == keys[i - 1].rank) || (i + 1 < n_roots && keys[i].rank == keys[i + 1].rank))
+                tied[n_tied++] = (uint32_t)keys[i].idx;
+        if (n_tied) {
+            s = reserial__graph_hash(doc, &g, tied, n_tied, hash, err);
+            if (s == SL_OK)
+                for (size_t i = 0; i < n_roots; i++)
+                    if ((i > 0 && keys[i].rank == keys[i - 1].rank) || (i + 1 < n_roots && keys[i].rank == keys[i + 1].rank))
+                        keys[i].hash = hash[keys[i].idx];
+        }
+        free(tied);
+        if (s != SL_OK) goto out;
+        if (n_tied) qsort(keys, n_roots, sizeof *keys, cmp_root_key);
+    }
     for (size_t i = 1; i < n_roots; i++)
         if (keys[i].rank == keys[i - 1].rank && keys[i].hash == keys[i - 1].hash) r->stats.n_root_ties++;
     r->stats.n_roots = n_roots;

@@ -47,7 +47,20 @@ static inline uint64_t mix(uint64_t h, uint64_t x) {
     return h ^ (h >> 29);
 }
 
-static uint64_t hash_text(const char *t, size_t n) { return sl_hash64(t, n); }
+/* 8 bytes at a time */
+static uint64_t hash_text(const char *t, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, t, 8);
+        h = mix(h, w);
+        t += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, t, n);
+    return mix(h, w ^ n);
+}
 
 /* strings hash by their decoded text, so 'caf\X2\00E9\X0\' and a raw UTF-8
  * spelling of the same name hash equal */
@@ -63,11 +76,10 @@ static uint64_t hash_string(const p21_value *v, sl_buf *tmp) {
 
 /* hash of one entity given the hashes of its (finished) children */
 static uint64_t entity_hash(const p21_doc *doc, const p21_entity *e, const uint64_t *h, const uint8_t *st,
-                            const p21_entity *base, sl_buf *tmp) {
+                            const p21_entity *base, sl_buf *tmp, const uint64_t *type_hash) {
     uint64_t x = mix(0x51ED270B27, e->flags & P21_ENT_COMPLEX);
     for (uint32_t p = 0; p < e->n_parts; p++) {
-        const char *tn = p21_doc_type_name(doc, e->parts[p].type);
-        x = mix(x, hash_text(tn, strlen(tn)));
+        x = mix(x, type_hash[e->parts[p].type]);
         struct fr { const p21_value *v; uint32_t n, i; } stack0[32], *stk = stack0;
         size_t sp = 0, cap = 32;
         stk[sp++] = (struct fr){e->parts[p].args.u.items, e->parts[p].args.len, 0};
@@ -106,39 +118,49 @@ static uint64_t entity_hash(const p21_doc *doc, const p21_entity *e, const uint6
     return x;
 }
 
-sl_status reserial__graph_hash(const p21_doc *doc, const reserial_graph *g, uint64_t *h, sl_err *err) {
-    size_t n = g->n;
+sl_status reserial__graph_hash(const p21_doc *doc, const reserial_graph *g, const uint32_t *starts, size_t n_starts,
+                               uint64_t *h, sl_err *err) {
+    size_t n = g->n, nt = p21_doc_n_types(doc);
     uint8_t *st = calloc(n ? n : 1, 1);
     struct fr { uint32_t idx, pos; } *stk = malloc((n ? n : 1) * sizeof *stk);
-    if (!st || !stk) { free(st); free(stk); return sl_err_set(err, SL_ERR_NOMEM, "out of memory"); }
+    uint64_t *type_hash = malloc((nt ? nt : 1) * sizeof *type_hash);
+    if (!st || !stk || !type_hash) {
+        free(st); free(stk); free(type_hash);
+        return sl_err_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < nt; t++) {
+        const char *tn = p21_doc_type_name(doc, (uint32_t)t);
+        type_hash[t] = hash_text(tn, strlen(tn));
+    }
     const p21_entity *base = p21_doc_entity(doc, 0);
     sl_buf tmp;
     sl_buf_init(&tmp);
-    for (int pass = 0; pass < 2; pass++)            /* from the roots first, then anything left */
-        for (size_t s = 0; s < n; s++) {
-            if (st[s] || (pass == 0 && g->indeg[s])) continue;
-            size_t sp = 0;
-            st[s] = 1;
-            stk[sp++] = (struct fr){(uint32_t)s, g->off[s]};
-            while (sp) {
-                struct fr *f = &stk[sp - 1];
-                if (f->pos == g->off[f->idx + 1]) {
-                    /* the number of referrers is part of the structure: two equal
-                     * subtrees, one shared and one private, hash apart */
-                    h[f->idx] = mix(entity_hash(doc, &base[f->idx], h, st, base, &tmp), g->indeg[f->idx]);
-                    st[f->idx] = 2;
-                    sp--;
-                    continue;
-                }
-                uint32_t c = g->child[f->pos++];
-                if (st[c]) continue;
-                st[c] = 1;
-                stk[sp++] = (struct fr){c, g->off[c]};
+    for (size_t k = 0; k < n_starts; k++) {
+        uint32_t s = starts[k];
+        if (st[s]) continue;
+        size_t sp = 0;
+        st[s] = 1;
+        stk[sp++] = (struct fr){s, g->off[s]};
+        while (sp) {
+            struct fr *f = &stk[sp - 1];
+            if (f->pos == g->off[f->idx + 1]) {
+                /* the number of referrers is part of the structure: two equal
+                 * subtrees, one shared and one private, hash apart */
+                h[f->idx] = mix(entity_hash(doc, &base[f->idx], h, st, base, &tmp, type_hash), g->indeg[f->idx]);
+                st[f->idx] = 2;
+                sp--;
+                continue;
             }
+            uint32_t c = g->child[f->pos++];
+            if (st[c]) continue;
+            st[c] = 1;
+            stk[sp++] = (struct fr){c, g->off[c]};
         }
+    }
     sl_buf_release(&tmp);
     free(st);
     free(stk);
+    free(type_hash);
     return SL_OK;
 }
 
