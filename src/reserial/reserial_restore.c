@@ -79,17 +79,33 @@ static int repair_stepllm(const char *text, size_t n, sl_buf *out, sl_err *err) 
             sl_buf_append(out, s, (size_t)(le - s));
             free(ids);
         } else {
-            const char *cr = find_in(p, le, "COLOUR_RGB(");
-            if (cr) {
-                const char *x = cr + 11;
-                while (x < le && (*x == ' ' || *x == '\t')) x++;
-                if (x < le && *x == ',') {
-                    sl_buf_append(out, p, (size_t)(x - p));
-                    sl_buf_puts(out, "''");
-                    sl_buf_append(out, x, (size_t)(le - x));
-                    p = le;
-                    continue;
+            /* "#n = COLOUR_RGB( ," at the start of the line, nowhere else (not in strings) */
+            const char *x = p;
+            while (x < le && (*x == ' ' || *x == '\t')) x++;
+            int hit = 0;
+            if (x < le && *x == '#') {
+                x++;
+                const char *d0 = x;
+                while (x < le && *x >= '0' && *x <= '9') x++;
+                if (x > d0) {
+                    while (x < le && *x == ' ') x++;
+                    if (x < le && *x == '=') {
+                        x++;
+                        while (x < le && *x == ' ') x++;
+                        if ((size_t)(le - x) > 11 && !memcmp(x, "COLOUR_RGB(", 11)) {
+                            x += 11;
+                            while (x < le && (*x == ' ' || *x == '\t')) x++;
+                            hit = x < le && *x == ',';
+                        }
+                    }
                 }
+            }
+            if (hit) {
+                sl_buf_append(out, p, (size_t)(x - p));
+                sl_buf_puts(out, "''");
+                sl_buf_append(out, x, (size_t)(le - x));
+                p = le;
+                continue;
             }
             sl_buf_append(out, p, (size_t)(le - p));
         }
@@ -103,7 +119,7 @@ sl_status reserial_restore(const char *name, const char *text, size_t n, sl_buf 
     sl_buf_init(&fixed);
     const char *src = text;
     size_t sn = n;
-    if (find_in(text, text + n, "#ID_") || find_in(text, text + n, "COLOUR_RGB( ,")) {
+    if ((find_in(text, text + n, "#ID_") && find_in(text, text + n, "/* ID_")) || find_in(text, text + n, "COLOUR_RGB( ,")) {
         if (repair_stepllm(text, n, &fixed, err)) {
             sl_buf_release(&fixed);
             return err && err->status ? err->status : SL_ERR_NOMEM;

@@ -76,5 +76,17 @@ int main(void) {
         free(in);
         free(gold);
     }
+    /* the repairs touch only the constructs of the layout, never strings that look like them */
+    {
+        const char *t = "ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('x'),'2;1');\nENDSEC;\nDATA;\n"
+                        "#1=A('COLOUR_RGB( , #ID_1 /* ID_1 = 5 */');\n#2=COLOUR_RGB( , 0.5, 0.5, 0.5 );\nENDSEC;\nEND-ISO-10303-21;\n";
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_err err = {0};
+        CHECK(reserial_restore("t", t, strlen(t), &b, &err) == SL_OK);
+        CHECK(b.data && strstr(b.data, "#1=A('COLOUR_RGB( , #ID_1 /* ID_1 = 5 */');"));
+        CHECK(b.data && strstr(b.data, "#2=COLOUR_RGB('',0.5,0.5,0.5);"));
+        sl_buf_release(&b);
+    }
     return test_finish("test_stepllm");
 }
