@@ -44,8 +44,10 @@ sl_status sl_err_set(sl_err *err, sl_status status, const char *fmt, ...) {
 void sl_err_format(const sl_err *err, char *out, size_t n_out) {
     if (!n_out) return;
     const char *f = err->file[0] ? err->file : NULL;
-    if (f && err->line)
+    if (f && err->line && err->col)
         snprintf(out, n_out, "%s:%u:%u: error: %s", f, err->line, err->col, err->msg);
+    else if (f && err->line)
+        snprintf(out, n_out, "%s:%u: error: %s", f, err->line, err->msg);
     else if (f)
         snprintf(out, n_out, "%s: error: %s", f, err->msg);
     else
