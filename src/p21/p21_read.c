@@ -88,6 +88,8 @@ static void syntax_error(reader *r, const char *at, const char *what) {
 
 /* Skip whitespace and comments. Returns 0, or -1 on an unterminated comment or
  * a byte that cannot appear between tokens (reported). */
+static void advance_to_end(reader *r, const char *from);
+
 static int skip_ws_slow(reader *r) {
     for (;;) {
         const char *p = r->p;
@@ -108,7 +110,7 @@ static int skip_ws_slow(reader *r) {
             if (p >= r->end) {
                 r->line = sline; r->line_start = sls;
                 diag_at(r, start, P21_ERROR, "unterminated comment");
-                r->p = r->end;
+                advance_to_end(r, start);
                 return -1;
             }
             r->p = p + 2;
@@ -122,6 +124,14 @@ static inline int skip_ws(reader *r) {
     unsigned char c = (unsigned char)*r->p;
     if (!(cls[c] & C_WS) && c != '/') return 0;
     return skip_ws_slow(r);
+}
+
+/* Move to the end of the text, keeping the line count right (after an
+ * unterminated string or comment). */
+static void advance_to_end(reader *r, const char *from) {
+    for (const char *q = from; q < r->end; q++)
+        if (*q == '\n') { r->line++; r->line_start = q + 1; }
+    r->p = r->end;
 }
 
 /* ---- scratch stacks ------------------------------------------------------ */
@@ -191,7 +201,7 @@ static int lex_string(reader *r, p21_value *v) {
         if (!q) {
             r->line = sline; r->line_start = sls;
             diag_at(r, start, P21_ERROR, "unterminated string");
-            r->p = r->end;
+            advance_to_end(r, start);
             return -1;
         }
         /* check the bytes of this stretch: line breaks, control bytes, UTF-8 */
@@ -365,7 +375,11 @@ static int parse_list(reader *r, p21_value *out) {
             const char *q = t + (c == '!');
             size_t n = keyword_len(q);
             if (n == 0) { syntax_error(r, t, "malformed keyword"); goto fail; }
-            p21_value kw = {.kind = P21_KEYWORD, .len = (uint32_t)(n + (size_t)(c == '!')), .u.text = t};
+            /* the name is interned so that p21_typed_name gives a NUL-terminated string */
+            uint32_t ti = p21_doc_type_intern(r->doc, t, n + (size_t)(c == '!'));
+            if (ti == UINT32_MAX) { r->oom = r->fatal = 1; goto fail; }
+            p21_value kw = {.kind = P21_KEYWORD, .len = (uint32_t)(n + (size_t)(c == '!')),
+                            .u.text = p21_doc_type_name(r->doc, ti)};
             r->p = q + n;
             if (skip_ws(r)) goto fail;
             if (*r->p != '(') { syntax_error(r, r->p, "expected '(' after a typed parameter's name"); goto fail; }
@@ -628,7 +642,7 @@ static int parse_section_body(reader *r, int is_data, uint16_t section) {
                     is_data ? "DATA" : "HEADER");
             return 0;
         }
-        if (*r->p == '#' && is_data) { parse_entity(r, section); continue; }
+        if (*r->p == '#' && is_data) { parse_entity(r, section); r->cur_id = 0; continue; }
         if (match_word(r, "ENDSEC")) {
             r->p += 6;
             if (expect_char(r, ';', "expected ';' after ENDSEC")) recover(r);
