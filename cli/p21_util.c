@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "p21_util.h"
+#include "steplm/schema.h"
 
 void cli_p21_print_diags(const p21_doc *doc, size_t max_shown, int show_warnings) {
     size_t shown = 0, n = p21_doc_n_diags(doc);
@@ -22,5 +23,6 @@ void cli_p21_print_diags(const p21_doc *doc, size_t max_shown, int show_warnings
 
 size_t cli_p21_validate(p21_doc *doc) {
     size_t n = p21_doc_check_refs(doc);
+    n += schema_check_doc(doc, NULL);
     return n;
 }

@@ -155,6 +155,8 @@ int p21_doc_complete(const p21_doc *doc);
 /* Values. */
 double p21_value_real(const p21_value *v);    /* INT or REAL; NaN otherwise */
 int p21_value_int(const p21_value *v, int64_t *out);  /* 0 ok, -1 not an int / overflow */
+/* Name of a typed parameter ("LENGTH_MEASURE"), NUL-terminated (interned by the
+ * reader; values built in code must point it at a NUL-terminated string too). */
 const char *p21_typed_name(const p21_doc *doc, const p21_value *v);
 const p21_value *p21_typed_arg(const p21_value *v);
 /* Decode a raw STRING value (escapes '' \\ \X\hh \X2\..\X0\ \X4\..\X0\ \S\c \P?\) to

@@ -344,25 +344,28 @@ oom:
 
 /* v (d = 0) or u (d = 1) of a pole of S beyond `from` in direction `side`; 0 found. */
 static int find_pole(const geom_surf *S, int d, int side, double from, double *pole) {
-    if (d != 0) return -1;
     double cand = NAN;
-    if (S->kind == GEOM_SURF_SPHERE) cand = side > 0 ? M_PI / 2 : -M_PI / 2;
-    else if (S->kind == GEOM_SURF_CONE) cand = -S->r1 / tan(S->r2);
+    if (d == 0 && S->kind == GEOM_SURF_SPHERE) cand = side > 0 ? M_PI / 2 : -M_PI / 2;
+    else if (d == 0 && S->kind == GEOM_SURF_CONE) cand = -S->r1 / tan(S->r2);
     else {
+        /* a degenerate boundary of the parameter rectangle (B-spline or revolved
+         * profile meeting the axis) */
         double u0, u1, v0, v1;
         geom_surf_range(S, &u0, &u1, &v0, &v1);
-        cand = side > 0 ? v1 : v0;
+        cand = d == 0 ? (side > 0 ? v1 : v0) : (side > 0 ? u1 : u0);
         if (!(fabs(cand) < 1e299)) return -1;
         vec3 dd[3];
-        geom_surf_eval(S, 0.5 * (u0 + u1), cand, 1, dd);
-        if (!(v3_len(dd[1]) <= 1e-7 * (v3_len(dd[2]) + 1e-300))) return -1;
+        if (d == 0) geom_surf_eval(S, 0.5 * (u0 + u1), cand, 1, dd);
+        else geom_surf_eval(S, cand, 0.5 * (v0 + v1), 1, dd);
+        double lz = v3_len(dd[d == 0 ? 1 : 2]), lo = v3_len(dd[d == 0 ? 2 : 1]);
+        if (!(lz <= 1e-7 * (lo + 1e-300))) return -1;
     }
     if (!isfinite(cand) || (side > 0 ? cand <= from : cand >= from)) return -1;
     *pole = cand;
     return 0;
 }
 
-/* Close a single loop that wraps around u with the pole on the face's side. */
+/* Close a single loop that wraps around direction d with the pole on the face's side. */
 static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T, int sense, double defl) {
     int side = (T > 0 ? 1 : -1) * sense;     /* the face lies left of the travel direction */
     if (d == 1) side = -side;
@@ -372,7 +375,7 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
     double pole;
     if (find_pole(S, d, side, mean, &pole)) return 1;
     bpt a0 = A->pts[0];
-    double pu = a0.u, pv = pole;
+    double pu = d == 0 ? a0.u : pole, pv = d == 0 ? pole : a0.v;
     vec3 pp;
     geom_surf_eval(S, pu, pv, 0, &pp);
     long pid = mesh_add_vert(c->m, pp.x, pp.y, pp.z);
@@ -392,14 +395,14 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
     size_t K = A->n < 16 ? 16 : A->n;
     if (K > 4096) K = 4096;
     for (size_t i = 0; i <= K && !rc; i++) {
-        bpt p = {(uint32_t)pid, a0.u + T * (1.0 - (double)i / (double)K), pole, pp, -1, UINT32_MAX};
+        double x = co(&a0, d) + T * (1.0 - (double)i / (double)K);
+        bpt p = {(uint32_t)pid, d == 0 ? x : pole, d == 0 ? pole : x, pp, -1, UINT32_MAX};
         rc |= bloop_push(A, p);
     }
     for (size_t i = seam.n; i-- > 0 && !rc;) rc |= bloop_push(A, seam.pts[i]);
     free(seam.pts);
     return rc ? -1 : 0;
 }
-
 
 /* A face bounded only by vertex loops on a closed surface (a whole sphere or torus):
  * the loop is the boundary of the full parameter rectangle, with the seam points
@@ -954,6 +957,7 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
     const brep_solid *so = &b->solids[solid];
     for (uint32_t si = 0; si < so->n_shells; si++) {
         const brep_shell *sh = &b->shells[so->first_shell + si];
+        size_t shell_first_tri = out->n_tris;
         for (uint32_t fi = 0; fi < sh->n_faces; fi++) {
             const brep_face *f = &b->faces[sh->first_face + fi];
             face_fail ff;
@@ -970,6 +974,29 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
                     rep->n_faces_failed++;
                 }
             }
+        }
+        /* A solid's outer shell encloses positive volume and its voids negative
+         * volume. Writers do not always orient void shells (or even the outer
+         * one) that way; the shell's own signed volume tells, and the whole shell
+         * is turned over when it disagrees. */
+        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri) {
+            double vol = 0, org[3] = {0, 0, 0};
+            const uint32_t *t0 = out->tris + 3 * shell_first_tri;
+            for (int k = 0; k < 3; k++) org[k] = out->verts[3 * t0[0] + k];
+            for (size_t t = shell_first_tri; t < out->n_tris; t++) {
+                const uint32_t *tr = out->tris + 3 * t;
+                const double *A = out->verts + 3 * tr[0], *B = out->verts + 3 * tr[1], *C = out->verts + 3 * tr[2];
+                double a[3], bb[3], cc[3];
+                for (int k = 0; k < 3; k++) { a[k] = A[k] - org[k]; bb[k] = B[k] - org[k]; cc[k] = C[k] - org[k]; }
+                vol += a[0] * (bb[1] * cc[2] - bb[2] * cc[1]) - a[1] * (bb[0] * cc[2] - bb[2] * cc[0]) +
+                       a[2] * (bb[0] * cc[1] - bb[1] * cc[0]);
+            }
+            if ((si == 0 && vol < 0) || (si > 0 && vol > 0))
+                for (size_t t = shell_first_tri; t < out->n_tris; t++) {
+                    uint32_t x = out->tris[3 * t + 1];
+                    out->tris[3 * t + 1] = out->tris[3 * t + 2];
+                    out->tris[3 * t + 2] = x;
+                }
         }
     }
 out:

@@ -375,7 +375,11 @@ static int parse_list(reader *r, p21_value *out) {
             const char *q = t + (c == '!');
             size_t n = keyword_len(q);
             if (n == 0) { syntax_error(r, t, "malformed keyword"); goto fail; }
-            p21_value kw = {.kind = P21_KEYWORD, .len = (uint32_t)(n + (size_t)(c == '!')), .u.text = t};
+            /* the name is interned so that p21_typed_name gives a NUL-terminated string */
+            uint32_t ti = p21_doc_type_intern(r->doc, t, n + (size_t)(c == '!'));
+            if (ti == UINT32_MAX) { r->oom = r->fatal = 1; goto fail; }
+            p21_value kw = {.kind = P21_KEYWORD, .len = (uint32_t)(n + (size_t)(c == '!')),
+                            .u.text = p21_doc_type_name(r->doc, ti)};
             r->p = q + n;
             if (skip_ws(r)) goto fail;
             if (*r->p != '(') { syntax_error(r, r->p, "expected '(' after a typed parameter's name"); goto fail; }
