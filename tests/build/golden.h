@@ -104,6 +104,11 @@ static const expect golden[] = {
      /* box 4800; the wedge adds 2 triangles (40 each), the 8 x 6 back, the slanted
       * sqrt(10^2 + 8^2) x 6 face; its 10 x 6 base and the covered top cancel */
      4800 + 80 + 48 + 6 * sqrt(164) - 60 + 0, 0, 0},
+    /* plate 60x60x5 with a through hole r 3; a tube (r 10 / 6, h 8) stacked around it (the
+     * plate shows through the tube's bore, with the hole); a rectangular ring groove
+     * (12x54 outer, 6x48 island) 2 deep. Area: plate 8400, hole 12 pi, tube walls
+     * 160 pi + 96 pi (its top replaces the covered annulus), groove walls (132 + 108) x 2 */
+    {"tube", 18000 - PI * 9 * 5 + PI * 64 * 8 - (12 * 54 - 6 * 48) * 2, 8400 + 268 * PI + 480, 1, 3},
     /* annulus r 8..20, h 8, both top rims filleted r 2. Pappus: each rim removes a
      * spandrel (corner square minus quarter disk, area (1 - pi/4) r^2) whose centroid
      * lies r / (6 (1 - pi/4)) from the fillet's circle centre towards the rim corner.

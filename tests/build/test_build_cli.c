@@ -69,6 +69,11 @@ int main(void) {
             "{\"body\":{\"op\":\"box\",\"size\":[20,20,5]},\"features\":[{\"op\":\"cut\",\"depth\":8,"
             "\"sketch\":{\"plane\":{\"plane\":\"XY\",\"offset\":5},\"loops\":[{\"circle\":{\"center\":[10,10],\"r\":3}}]}}]}",
             "exceeds");
+    run_bad("covers_hole",
+            "{\"body\":{\"op\":\"box\",\"size\":[30,30,5]},\"features\":[{\"op\":\"cut\",\"through\":true,"
+            "\"sketch\":{\"plane\":{\"plane\":\"XY\",\"offset\":5},\"loops\":[{\"circle\":{\"center\":[15,15],\"r\":2}}]}},"
+            "{\"op\":\"stack\",\"body\":{\"op\":\"cylinder\",\"r\":6,\"h\":4,\"frame\":{\"origin\":[15,15,5]}}}]}",
+            "covers a hole");
     run_bad("syntax", "{\"body\": {\"op\": \"box\", ", "JSON syntax");
     /* valid: STEP and STL written */
     char cmd[1024], out[256], stl[256];
@@ -82,7 +87,7 @@ int main(void) {
     /* every golden spec: built, then `steplm check` and `steplm props` accept the file */
     static const char *const golden[] = {"plate4", "flange", "bracket", "pocket", "sector", "halfdisk", "curves",
                                          "chamfered", "assembly", "boxedges", "prims", "cshape", "sweeps",
-                                         "washer", "draft", "ribs", "wedgeboss"};
+                                         "washer", "draft", "ribs", "wedgeboss", "tube"};
     for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s build tests/build/specs/%s.json -o %s > /dev/null && %s check %s > /dev/null",
                  test_steplm_bin(), golden[i], out, test_steplm_bin(), out);
