@@ -53,8 +53,9 @@ size_t kdtree_query_nn(const kdtree *t, const double q[3], double *d2);
  * nearest first. Returns how many were written to idx / d2 (either may be NULL). */
 size_t kdtree_query_knn(const kdtree *t, const double q[3], size_t k, double r2_max, size_t *idx, double *d2);
 /* All points within radius r (squared distance <= r*r), in no particular order.
- * Appends to *idx / *d2 (malloc'd, grown with realloc, *cap their capacity); returns
- * the number found, or -1 when out of memory. */
+ * Written from the start of *idx / *d2 (d2 may be NULL; both malloc'd and grown with
+ * realloc, *cap their capacity, start with NULL / 0); returns the number found, or -1
+ * when out of memory. */
 long kdtree_query_radius(const kdtree *t, const double q[3], double r, size_t **idx, double **d2, size_t *cap);
 
 /* ---- distances (src/metrics/chamfer.c) ------------------------------------------ */

@@ -1,0 +1,393 @@
+/* kdtree.c - a static 3-D k-d tree for exact nearest-neighbour, k-nearest and
+ * radius queries.
+ *
+ * Build: split the widest side of each cell at the median (quickselect), leaves of
+ * at most KD_LEAF points; the points are copied in tree order so a leaf scan reads
+ * contiguous memory. Each inner node keeps the largest coordinate of its low child
+ * and the smallest of its high child along the split axis, so a query can track
+ * its squared distance to the far cell incrementally (one axis changes per step)
+ * instead of only the distance to the splitting plane. Queries are read-only and
+ * may run from any number of threads at once. */
+#include "steplm/metrics.h"
+#include "metrics/kdtree_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KD_LEAF 10
+
+typedef struct kd_node {
+    double lo, hi;      /* inner: max of low child / min of high child along dim */
+    uint32_t a, b;      /* inner: children; leaf: [a, b) into pts */
+    int32_t dim;        /* -1 = leaf */
+} kd_node;
+
+struct kdtree {
+    size_t n;
+    double *pts;        /* (n, 3) in tree order */
+    uint32_t *idx;      /* tree order -> caller's index */
+    kd_node *nodes;
+    size_t n_nodes, cap_nodes;
+    double bb_lo[3], bb_hi[3];
+};
+
+/* ---- build -------------------------------------------------------------------- */
+typedef struct build_ctx {
+    kdtree *t;
+    const double *src;
+    uint32_t *perm;
+} build_ctx;
+
+static void swap_u32(uint32_t *a, uint32_t *b) { uint32_t t = *a; *a = *b; *b = t; }
+
+/* put the k-th smallest (by coordinate dim) of perm[lo, hi) at position k */
+static void quickselect(const double *src, uint32_t *perm, size_t lo, size_t hi, size_t k, int dim) {
+    while (hi - lo > 16) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* median of three as pivot */
+        double a = src[3 * perm[lo] + dim], b = src[3 * perm[mid] + dim], c = src[3 * perm[hi - 1] + dim];
+        double pv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi - 1;
+        for (;;) {
+            while (src[3 * perm[i] + dim] < pv) i++;
+            while (src[3 * perm[j] + dim] > pv) j--;
+            if (i >= j) break;
+            swap_u32(&perm[i], &perm[j]);
+            i++;
+            j--;
+        }
+        /* [lo, j] <= pv <= [j+1, hi) */
+        if (k <= j) hi = j + 1;
+        else lo = j + 1;
+    }
+    /* small range: insertion sort (Hoare's scheme above needs > 2 distinct pivot slots) */
+    for (size_t i = lo + 1; i < hi; i++) {
+        uint32_t v = perm[i];
+        double key = src[3 * v + dim];
+        size_t j = i;
+        while (j > lo && src[3 * perm[j - 1] + dim] > key) { perm[j] = perm[j - 1]; j--; }
+        perm[j] = v;
+    }
+}
+
+static long new_node(kdtree *t) {
+    if (t->n_nodes == t->cap_nodes) {
+        size_t nc = t->cap_nodes ? t->cap_nodes * 2 : 64;
+        kd_node *nn = realloc(t->nodes, nc * sizeof *nn);
+        if (!nn) return -1;
+        t->nodes = nn;
+        t->cap_nodes = nc;
+    }
+    return (long)t->n_nodes++;
+}
+
+static long build_rec(build_ctx *c, size_t lo, size_t hi, int depth) {
+    kdtree *t = c->t;
+    long id = new_node(t);
+    if (id < 0) return -1;
+    if (hi - lo <= KD_LEAF || depth > 60) {
+        t->nodes[id].dim = -1;
+        t->nodes[id].a = (uint32_t)lo;
+        t->nodes[id].b = (uint32_t)hi;
+        return id;
+    }
+    double mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = lo; i < hi; i++) {
+        const double *p = c->src + 3 * c->perm[i];
+        for (int k = 0; k < 3; k++) {
+            if (p[k] < mn[k]) mn[k] = p[k];
+            if (p[k] > mx[k]) mx[k] = p[k];
+        }
+    }
+    int dim = 0;
+    for (int k = 1; k < 3; k++)
+        if (mx[k] - mn[k] > mx[dim] - mn[dim]) dim = k;
+    if (!(mx[dim] > mn[dim])) {  /* all points equal: one leaf */
+        t->nodes[id].dim = -1;
+        t->nodes[id].a = (uint32_t)lo;
+        t->nodes[id].b = (uint32_t)hi;
+        return id;
+    }
+    size_t mid = lo + (hi - lo) / 2;
+    quickselect(c->src, c->perm, lo, hi, mid, dim);
+    double lmax = -INFINITY, rmin = INFINITY;
+    for (size_t i = lo; i < mid; i++) {
+        double v = c->src[3 * c->perm[i] + dim];
+        if (v > lmax) lmax = v;
+    }
+    for (size_t i = mid; i < hi; i++) {
+        double v = c->src[3 * c->perm[i] + dim];
+        if (v < rmin) rmin = v;
+    }
+    long l = build_rec(c, lo, mid, depth + 1);
+    if (l < 0) return -1;
+    long r = build_rec(c, mid, hi, depth + 1);
+    if (r < 0) return -1;
+    kd_node *nd = &t->nodes[id];  /* nodes may have moved */
+    nd->dim = dim;
+    nd->lo = lmax;
+    nd->hi = rmin;
+    nd->a = (uint32_t)l;
+    nd->b = (uint32_t)r;
+    return id;
+}
+
+kdtree *kdtree_new(const double *pts, size_t n) {
+    if (!pts || n == 0 || n >= UINT32_MAX) return NULL;
+    kdtree *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->n = n;
+    t->pts = malloc(n * 3 * sizeof *t->pts);
+    t->idx = malloc(n * sizeof *t->idx);
+    if (!t->pts || !t->idx) { kdtree_free(t); return NULL; }
+    for (size_t i = 0; i < n; i++) t->idx[i] = (uint32_t)i;
+    build_ctx c = {t, pts, t->idx};
+    if (build_rec(&c, 0, n, 0) < 0) { kdtree_free(t); return NULL; }
+    for (int k = 0; k < 3; k++) { t->bb_lo[k] = INFINITY; t->bb_hi[k] = -INFINITY; }
+    for (size_t i = 0; i < n; i++) {
+        const double *p = pts + 3 * t->idx[i];
+        memcpy(t->pts + 3 * i, p, 3 * sizeof *p);
+        for (int k = 0; k < 3; k++) {
+            if (p[k] < t->bb_lo[k]) t->bb_lo[k] = p[k];
+            if (p[k] > t->bb_hi[k]) t->bb_hi[k] = p[k];
+        }
+    }
+    return t;
+}
+
+void kdtree_free(kdtree *t) {
+    if (!t) return;
+    free(t->pts);
+    free(t->idx);
+    free(t->nodes);
+    free(t);
+}
+
+size_t kdtree_size(const kdtree *t) { return t ? t->n : 0; }
+
+static double root_dist(const kdtree *t, const double q[3], double off[3]) {
+    double rd = 0;
+    for (int k = 0; k < 3; k++) {
+        double d = 0;
+        if (q[k] < t->bb_lo[k]) d = t->bb_lo[k] - q[k];
+        else if (q[k] > t->bb_hi[k]) d = q[k] - t->bb_hi[k];
+        off[k] = d * d;
+        rd += off[k];
+    }
+    return rd;
+}
+
+/* ---- nearest neighbour ----------------------------------------------------------- */
+typedef struct nn_best { double d2; uint32_t i; } nn_best;
+
+static void nn_rec(const kdtree *t, uint32_t node, const double q[3], double rd, double off[3], nn_best *b) {
+    const kd_node *nd = &t->nodes[node];
+    if (nd->dim < 0) {
+        const double *p = t->pts + 3 * (size_t)nd->a;
+        for (uint32_t i = nd->a; i < nd->b; i++, p += 3) {
+            double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+            double d = dx * dx + dy * dy + dz * dz;
+            if (d < b->d2) { b->d2 = d; b->i = i; }
+        }
+        return;
+    }
+    int dim = nd->dim;
+    double v = q[dim], d1 = v - nd->lo, d2 = v - nd->hi;
+    uint32_t first, second;
+    double cut;
+    if (d1 + d2 < 0) { first = nd->a; second = nd->b; cut = d2 * d2; }
+    else { first = nd->b; second = nd->a; cut = d1 * d1; }
+    nn_rec(t, first, q, rd, off, b);
+    double saved = off[dim];
+    double rd2 = rd - saved + cut;
+    if (rd2 < b->d2) {
+        off[dim] = cut;
+        nn_rec(t, second, q, rd2, off, b);
+        off[dim] = saved;
+    }
+}
+
+size_t kdtree_query_nn(const kdtree *t, const double q[3], double *d2) {
+    double off[3];
+    double rd = root_dist(t, q, off);
+    nn_best b = {INFINITY, 0};
+    nn_rec(t, 0, q, rd, off, &b);
+    if (d2) *d2 = b.d2;
+    return t->idx[b.i];
+}
+
+/* ---- k nearest (bounded max-heap) ------------------------------------------------ */
+typedef struct knn_heap { size_t k, n; double *d2; uint32_t *i; double r2; } knn_heap;
+
+static double heap_worst(const knn_heap *h) { return h->n < h->k ? h->r2 : h->d2[0]; }
+
+static void heap_push(knn_heap *h, double d, uint32_t i) {
+    if (h->n < h->k) {
+        size_t c = h->n++;
+        while (c > 0) {
+            size_t p = (c - 1) / 2;
+            if (h->d2[p] >= d) break;
+            h->d2[c] = h->d2[p]; h->i[c] = h->i[p];
+            c = p;
+        }
+        h->d2[c] = d; h->i[c] = i;
+        return;
+    }
+    /* replace the root (largest) and sift down */
+    size_t c = 0;
+    for (;;) {
+        size_t l = 2 * c + 1, r = l + 1, m = c;
+        double dm = d;
+        if (l < h->n && h->d2[l] > dm) { m = l; dm = h->d2[l]; }
+        if (r < h->n && h->d2[r] > dm) { m = r; }
+        if (m == c) break;
+        h->d2[c] = h->d2[m]; h->i[c] = h->i[m];
+        c = m;
+    }
+    h->d2[c] = d; h->i[c] = i;
+}
+
+static void knn_rec(const kdtree *t, uint32_t node, const double q[3], double rd, double off[3], knn_heap *h) {
+    const kd_node *nd = &t->nodes[node];
+    if (nd->dim < 0) {
+        const double *p = t->pts + 3 * (size_t)nd->a;
+        for (uint32_t i = nd->a; i < nd->b; i++, p += 3) {
+            double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+            double d = dx * dx + dy * dy + dz * dz;
+            if (h->n < h->k ? d <= h->r2 : d < h->d2[0]) heap_push(h, d, i);
+        }
+        return;
+    }
+    int dim = nd->dim;
+    double v = q[dim], d1 = v - nd->lo, d2 = v - nd->hi;
+    uint32_t first, second;
+    double cut;
+    if (d1 + d2 < 0) { first = nd->a; second = nd->b; cut = d2 * d2; }
+    else { first = nd->b; second = nd->a; cut = d1 * d1; }
+    knn_rec(t, first, q, rd, off, h);
+    double saved = off[dim];
+    double rd2 = rd - saved + cut;
+    if (h->n < h->k ? rd2 <= h->r2 : rd2 < heap_worst(h)) {
+        off[dim] = cut;
+        knn_rec(t, second, q, rd2, off, h);
+        off[dim] = saved;
+    }
+}
+
+size_t kdtree_query_knn(const kdtree *t, const double q[3], size_t k, double r2_max, size_t *idx, double *d2) {
+    if (!t || k == 0) return 0;
+    if (k > t->n) k = t->n;
+    double dbuf[64];
+    uint32_t ibuf[64];
+    double *hd = k <= 64 ? dbuf : malloc(k * sizeof *hd);
+    uint32_t *hi = k <= 64 ? ibuf : malloc(k * sizeof *hi);
+    if (!hd || !hi) {
+        if (k > 64) { free(hd); free(hi); }
+        return 0;
+    }
+    knn_heap h = {k, 0, hd, hi, r2_max};
+    double off[3];
+    double rd = root_dist(t, q, off);
+    if (rd <= r2_max) knn_rec(t, 0, q, rd, off, &h);
+    /* heap -> ascending by popping the max to the end */
+    size_t n = h.n;
+    while (h.n > 1) {
+        double d = h.d2[h.n - 1];
+        uint32_t i = h.i[h.n - 1];
+        double top_d = h.d2[0];
+        uint32_t top_i = h.i[0];
+        h.n--;
+        /* sift d down from the root in a heap of size h.n */
+        size_t c = 0;
+        for (;;) {
+            size_t l = 2 * c + 1, r = l + 1, m = c;
+            double dm = d;
+            if (l < h.n && h.d2[l] > dm) { m = l; dm = h.d2[l]; }
+            if (r < h.n && h.d2[r] > dm) m = r;
+            if (m == c) break;
+            h.d2[c] = h.d2[m]; h.i[c] = h.i[m];
+            c = m;
+        }
+        h.d2[c] = d; h.i[c] = i;
+        h.d2[h.n] = top_d;
+        h.i[h.n] = top_i;
+    }
+    for (size_t j = 0; j < n; j++) {
+        if (idx) idx[j] = t->idx[h.i[j]];
+        if (d2) d2[j] = h.d2[j];
+    }
+    if (k > 64) { free(hd); free(hi); }
+    return n;
+}
+
+/* ---- radius ---------------------------------------------------------------------- */
+typedef struct rad_out { size_t **idx; double **d2; size_t *cap; size_t n; int fail; double r2; } rad_out;
+
+static void rad_rec(const kdtree *t, uint32_t node, const double q[3], double rd, double off[3], rad_out *o) {
+    const kd_node *nd = &t->nodes[node];
+    if (nd->dim < 0) {
+        const double *p = t->pts + 3 * (size_t)nd->a;
+        for (uint32_t i = nd->a; i < nd->b; i++, p += 3) {
+            double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+            double d = dx * dx + dy * dy + dz * dz;
+            if (d > o->r2) continue;
+            if (o->n == *o->cap) {
+                size_t nc = *o->cap ? *o->cap * 2 : 64;
+                size_t *ni = realloc(*o->idx, nc * sizeof *ni);
+                if (ni) *o->idx = ni;
+                double *ndd = o->d2 ? realloc(*o->d2, nc * sizeof *ndd) : NULL;
+                if (o->d2 && ndd) *o->d2 = ndd;
+                if (!ni || (o->d2 && !ndd)) { o->fail = 1; return; }
+                *o->cap = nc;
+            }
+            (*o->idx)[o->n] = t->idx[i];
+            if (o->d2) (*o->d2)[o->n] = d;
+            o->n++;
+        }
+        return;
+    }
+    int dim = nd->dim;
+    double v = q[dim], d1 = v - nd->lo, d2 = v - nd->hi;
+    uint32_t first, second;
+    double cut;
+    if (d1 + d2 < 0) { first = nd->a; second = nd->b; cut = d2 * d2; }
+    else { first = nd->b; second = nd->a; cut = d1 * d1; }
+    rad_rec(t, first, q, rd, off, o);
+    if (o->fail) return;
+    double saved = off[dim];
+    double rd2 = rd - saved + cut;
+    if (rd2 <= o->r2) {
+        off[dim] = cut;
+        rad_rec(t, second, q, rd2, off, o);
+        off[dim] = saved;
+    }
+}
+
+long kdtree_query_radius(const kdtree *t, const double q[3], double r, size_t **idx, double **d2, size_t *cap) {
+    if (!t || !idx || !cap) return -1;
+    rad_out o = {idx, d2, cap, 0, 0, r * r};
+    double off[3];
+    double rd = root_dist(t, q, off);
+    if (rd <= o.r2) rad_rec(t, 0, q, rd, off, &o);
+    return o.fail ? -1 : (long)o.n;
+}
+
+/* ---- module-private (kdtree_internal.h) ------------------------------------------- */
+const double *kdtree_tree_points(const kdtree *t) { return t->pts; }
+const uint32_t *kdtree_tree_index(const kdtree *t) { return t->idx; }
+
+uint32_t kdtree_query_nn_hint(const kdtree *t, const double q[3], uint32_t hint, double *d2) {
+    double off[3];
+    double rd = root_dist(t, q, off);
+    const double *p = t->pts + 3 * (size_t)hint;
+    double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+    /* the hint is a real point, so its distance is a valid bound; nextafter keeps the
+     * search finding the hint itself (or an equal-distance point) when it is the nearest */
+    double dh = dx * dx + dy * dy + dz * dz;
+    nn_best b = {nextafter(dh, INFINITY), hint};
+    nn_rec(t, 0, q, rd, off, &b);
+    if (b.i == hint) b.d2 = dh;
+    if (d2) *d2 = b.d2;
+    return b.i;
+}
