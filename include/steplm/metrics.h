@@ -114,9 +114,10 @@ typedef struct metrics_align_params {
     int icp_stages, icp_max_iter; /* [3, 30]; stage stops on |d fitness|, |d rmse| < 1e-6   */
     /* multi-hypothesis (METRICS_ALIGN_FULL) */
     size_t coarse_points;         /* points per cloud for scoring hypotheses                [512] */
-    int n_refine;                 /* best coarse hypotheses refined on the full clouds      [2] */
+    int n_refine;                 /* most coarse winners raced (x2 with a symmetry axis)    [8] */
     int refine_max_iter;          /* Chamfer-ICP iterations per refinement                  [60] */
     double refine_tol;            /* stop when relative Chamfer decrease < refine_tol       [1e-6] */
+    int polish_restarts;          /* random nearby restarts of the winner (basin hopping)   [0] */
     uint64_t seed;
     int n_threads;                /* 0 = all cores */
 } metrics_align_params;

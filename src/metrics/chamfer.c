@@ -70,7 +70,7 @@ static inline void xform(const double *T, const double *p, double *q) {
 }
 
 void nn_pass(const kdtree *t_src, const double T[16], const kdtree *t_dst, int n_threads, double *d2,
-             uint32_t *nn_pos) {
+             uint32_t *nn_pos, const uint32_t *hints) {
     size_t n = kdtree_size(t_src);
     const double *sp = kdtree_tree_points(t_src);
     int nt = metrics_threads(n_threads);
@@ -89,7 +89,7 @@ void nn_pass(const kdtree *t_src, const double T[16], const kdtree *t_dst, int n
             if (T) xform(T, sp + 3 * i, q);
             else memcpy(q, sp + 3 * i, sizeof q);
             double d;
-            hint = kdtree_query_nn_hint(t_dst, q, hint, &d);
+            hint = kdtree_query_nn_hint(t_dst, q, hints ? hints[i] : hint, &d);
             d2[i] = d;
             if (nn_pos) nn_pos[i] = hint;
         }
@@ -112,8 +112,8 @@ sl_status metrics_distances_trees(const kdtree *t_gt, const double *gt, size_t n
     }
     double Ti[16];
     if (T_pred) rigid_inverse(T_pred, Ti);
-    nn_pass(t_gt, T_pred ? Ti : NULL, t_pred, n_threads, dg, NULL);   /* gt -> pred */
-    nn_pass(t_pred, T_pred, t_gt, n_threads, dp, NULL);               /* pred -> gt */
+    nn_pass(t_gt, T_pred ? Ti : NULL, t_pred, n_threads, dg, NULL, NULL);   /* gt -> pred */
+    nn_pass(t_pred, T_pred, t_gt, n_threads, dp, NULL, NULL);               /* pred -> gt */
     /* sums in caller index order (tree position -> index), so the result is the
      * plain mean over the caller's points */
     const uint32_t *ig = kdtree_tree_index(t_gt), *ip = kdtree_tree_index(t_pred);

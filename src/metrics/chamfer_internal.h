@@ -13,6 +13,8 @@ void rigid_identity(double T[16]);
  * distance to its nearest point in t_dst (d2[i]) and that point's tree position
  * (nn_pos[i], may be NULL). Deterministic on any thread count. */
 void nn_pass(const kdtree *t_src, const double T[16], const kdtree *t_dst, int n_threads, double *d2,
-             uint32_t *nn_pos);
+             uint32_t *nn_pos, const uint32_t *hints);
+/* hints (may be NULL, may alias nn_pos): a tree position in t_dst per source point whose
+ * distance starts the search (e.g. the previous ICP iteration's answer). */
 
 #endif

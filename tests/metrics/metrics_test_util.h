@@ -4,6 +4,7 @@
 #define STEPLM_METRICS_TEST_UTIL_H
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
