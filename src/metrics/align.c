@@ -820,7 +820,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         out->n_hypotheses = nh;
         /* coarse: Chamfer-ICP on the subsamples, then drop starts that converged to
          * (nearly) the same rotation as a better one */
-        for (int h = 0; h < nh; h++) hy[h].cd = chamfer_icp(tgs, tps, hy[h].T, 25, 1e-3, 1, &bufs);
+        for (int h = 0; h < nh; h++) hy[h].cd = chamfer_icp(tgs, tps, hy[h].T, 20, 1e-3, 1, &bufs);
         qsort(hy, (size_t)nh, sizeof *hy, cmp_hyp);
         int nk = 0;
         for (int h = 0; h < nh; h++) {
@@ -842,7 +842,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         if (nc < 1) nc = 1;
         /* successive halving: a few iterations each, keep the better half, double the
          * iterations; on a medium subsample first when the clouds are large */
-        int iters = 3;
+        int iters = 2;
         if (nc > 2 && (n_gt > MEDIUM_POINTS || n_pred > MEDIUM_POINTS)) {
             size_t m1 = n_gt < MEDIUM_POINTS ? n_gt : MEDIUM_POINTS, m2 = n_pred < MEDIUM_POINTS ? n_pred : MEDIUM_POINTS;
             double *gm = malloc(m1 * 3 * sizeof *gm), *qm = malloc(m2 * 3 * sizeof *qm);
@@ -868,7 +868,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
             kdtree_free(tpm);
             free(gm);
             free(qm);
-            iters = 3;
+            iters = 2;
         }
         while (nc > 1) {
             for (int h = 0; h < nc; h++)

@@ -3,11 +3,11 @@
  *
  * Build: split the widest side of each cell at the median (quickselect), leaves of
  * at most KD_LEAF points; the points are copied in tree order so a leaf scan reads
- * contiguous memory. Each inner node keeps the largest coordinate of its low child
- * and the smallest of its high child along the split axis, so a query can track
- * its squared distance to the far cell incrementally (one axis changes per step)
- * instead of only the distance to the splitting plane. Queries are read-only and
- * may run from any number of threads at once. */
+ * contiguous memory. Every node keeps the tight bounding box of its points, and a
+ * query prunes a child by its squared distance to that box: the clouds here are
+ * samples of surfaces, mostly empty space, and tight boxes prune far better than
+ * splitting planes when a query is far from the surface (misaligned shapes).
+ * Queries are read-only and may run from any number of threads at once. */
 #include "steplm/metrics.h"
 #include "metrics/kdtree_internal.h"
 
@@ -18,7 +18,7 @@
 #define KD_LEAF 10
 
 typedef struct kd_node {
-    double lo, hi;      /* inner: max of low child / min of high child along dim */
+    double bb[6];       /* tight bounding box of the node's points: lo xyz, hi xyz */
     uint32_t a, b;      /* inner: children; leaf: [a, b) into pts */
     int32_t dim;        /* -1 = leaf */
 } kd_node;
@@ -29,7 +29,6 @@ struct kdtree {
     uint32_t *idx;      /* tree order -> caller's index */
     kd_node *nodes;
     size_t n_nodes, cap_nodes;
-    double bb_lo[3], bb_hi[3];
 };
 
 /* ---- build -------------------------------------------------------------------- */
@@ -86,20 +85,25 @@ static long build_rec(build_ctx *c, size_t lo, size_t hi, int depth) {
     kdtree *t = c->t;
     long id = new_node(t);
     if (id < 0) return -1;
+    {
+        double *bb = t->nodes[id].bb;
+        bb[0] = bb[1] = bb[2] = INFINITY;
+        bb[3] = bb[4] = bb[5] = -INFINITY;
+        for (size_t i = lo; i < hi; i++) {
+            const double *p = c->src + 3 * c->perm[i];
+            for (int k = 0; k < 3; k++) {
+                if (p[k] < bb[k]) bb[k] = p[k];
+                if (p[k] > bb[3 + k]) bb[3 + k] = p[k];
+            }
+        }
+    }
     if (hi - lo <= KD_LEAF || depth > 60) {
         t->nodes[id].dim = -1;
         t->nodes[id].a = (uint32_t)lo;
         t->nodes[id].b = (uint32_t)hi;
         return id;
     }
-    double mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
-    for (size_t i = lo; i < hi; i++) {
-        const double *p = c->src + 3 * c->perm[i];
-        for (int k = 0; k < 3; k++) {
-            if (p[k] < mn[k]) mn[k] = p[k];
-            if (p[k] > mx[k]) mx[k] = p[k];
-        }
-    }
+    const double *mn = t->nodes[id].bb, *mx = t->nodes[id].bb + 3;
     int dim = 0;
     for (int k = 1; k < 3; k++)
         if (mx[k] - mn[k] > mx[dim] - mn[dim]) dim = k;
@@ -111,23 +115,12 @@ static long build_rec(build_ctx *c, size_t lo, size_t hi, int depth) {
     }
     size_t mid = lo + (hi - lo) / 2;
     quickselect(c->src, c->perm, lo, hi, mid, dim);
-    double lmax = -INFINITY, rmin = INFINITY;
-    for (size_t i = lo; i < mid; i++) {
-        double v = c->src[3 * c->perm[i] + dim];
-        if (v > lmax) lmax = v;
-    }
-    for (size_t i = mid; i < hi; i++) {
-        double v = c->src[3 * c->perm[i] + dim];
-        if (v < rmin) rmin = v;
-    }
     long l = build_rec(c, lo, mid, depth + 1);
     if (l < 0) return -1;
     long r = build_rec(c, mid, hi, depth + 1);
     if (r < 0) return -1;
     kd_node *nd = &t->nodes[id];  /* nodes may have moved */
     nd->dim = dim;
-    nd->lo = lmax;
-    nd->hi = rmin;
     nd->a = (uint32_t)l;
     nd->b = (uint32_t)r;
     return id;
@@ -144,14 +137,9 @@ kdtree *kdtree_new(const double *pts, size_t n) {
     for (size_t i = 0; i < n; i++) t->idx[i] = (uint32_t)i;
     build_ctx c = {t, pts, t->idx};
     if (build_rec(&c, 0, n, 0) < 0) { kdtree_free(t); return NULL; }
-    for (int k = 0; k < 3; k++) { t->bb_lo[k] = INFINITY; t->bb_hi[k] = -INFINITY; }
     for (size_t i = 0; i < n; i++) {
         const double *p = pts + 3 * t->idx[i];
         memcpy(t->pts + 3 * i, p, 3 * sizeof *p);
-        for (int k = 0; k < 3; k++) {
-            if (p[k] < t->bb_lo[k]) t->bb_lo[k] = p[k];
-            if (p[k] > t->bb_hi[k]) t->bb_hi[k] = p[k];
-        }
     }
     return t;
 }
@@ -166,22 +154,19 @@ void kdtree_free(kdtree *t) {
 
 size_t kdtree_size(const kdtree *t) { return t ? t->n : 0; }
 
-static double root_dist(const kdtree *t, const double q[3], double off[3]) {
-    double rd = 0;
+static inline double box_d2(const double *bb, const double q[3]) {
+    double d = 0;
     for (int k = 0; k < 3; k++) {
-        double d = 0;
-        if (q[k] < t->bb_lo[k]) d = t->bb_lo[k] - q[k];
-        else if (q[k] > t->bb_hi[k]) d = q[k] - t->bb_hi[k];
-        off[k] = d * d;
-        rd += off[k];
+        double e = q[k] < bb[k] ? bb[k] - q[k] : q[k] > bb[3 + k] ? q[k] - bb[3 + k] : 0;
+        d += e * e;
     }
-    return rd;
+    return d;
 }
 
 /* ---- nearest neighbour ----------------------------------------------------------- */
 typedef struct nn_best { double d2; uint32_t i; } nn_best;
 
-static void nn_rec(const kdtree *t, uint32_t node, const double q[3], double rd, double off[3], nn_best *b) {
+static void nn_rec(const kdtree *t, uint32_t node, const double q[3], nn_best *b) {
     const kd_node *nd = &t->nodes[node];
     if (nd->dim < 0) {
         const double *p = t->pts + 3 * (size_t)nd->a;
@@ -192,27 +177,19 @@ static void nn_rec(const kdtree *t, uint32_t node, const double q[3], double rd,
         }
         return;
     }
-    int dim = nd->dim;
-    double v = q[dim], d1 = v - nd->lo, d2 = v - nd->hi;
-    uint32_t first, second;
-    double cut;
-    if (d1 + d2 < 0) { first = nd->a; second = nd->b; cut = d2 * d2; }
-    else { first = nd->b; second = nd->a; cut = d1 * d1; }
-    nn_rec(t, first, q, rd, off, b);
-    double saved = off[dim];
-    double rd2 = rd - saved + cut;
-    if (rd2 < b->d2) {
-        off[dim] = cut;
-        nn_rec(t, second, q, rd2, off, b);
-        off[dim] = saved;
+    double da = box_d2(t->nodes[nd->a].bb, q), db = box_d2(t->nodes[nd->b].bb, q);
+    if (da <= db) {
+        if (da < b->d2) nn_rec(t, nd->a, q, b);
+        if (db < b->d2) nn_rec(t, nd->b, q, b);
+    } else {
+        if (db < b->d2) nn_rec(t, nd->b, q, b);
+        if (da < b->d2) nn_rec(t, nd->a, q, b);
     }
 }
 
 size_t kdtree_query_nn(const kdtree *t, const double q[3], double *d2) {
-    double off[3];
-    double rd = root_dist(t, q, off);
     nn_best b = {INFINITY, 0};
-    nn_rec(t, 0, q, rd, off, &b);
+    nn_rec(t, 0, q, &b);
     if (d2) *d2 = b.d2;
     return t->idx[b.i];
 }
@@ -220,7 +197,8 @@ size_t kdtree_query_nn(const kdtree *t, const double q[3], double *d2) {
 /* ---- k nearest (bounded max-heap) ------------------------------------------------ */
 typedef struct knn_heap { size_t k, n; double *d2; uint32_t *i; double r2; } knn_heap;
 
-static double heap_worst(const knn_heap *h) { return h->n < h->k ? h->r2 : h->d2[0]; }
+/* a candidate at squared distance d is wanted */
+static inline int heap_wants(const knn_heap *h, double d) { return h->n < h->k ? d <= h->r2 : d < h->d2[0]; }
 
 static void heap_push(knn_heap *h, double d, uint32_t i) {
     if (h->n < h->k) {
@@ -248,31 +226,22 @@ static void heap_push(knn_heap *h, double d, uint32_t i) {
     h->d2[c] = d; h->i[c] = i;
 }
 
-static void knn_rec(const kdtree *t, uint32_t node, const double q[3], double rd, double off[3], knn_heap *h) {
+static void knn_rec(const kdtree *t, uint32_t node, const double q[3], knn_heap *h) {
     const kd_node *nd = &t->nodes[node];
     if (nd->dim < 0) {
         const double *p = t->pts + 3 * (size_t)nd->a;
         for (uint32_t i = nd->a; i < nd->b; i++, p += 3) {
             double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
             double d = dx * dx + dy * dy + dz * dz;
-            if (h->n < h->k ? d <= h->r2 : d < h->d2[0]) heap_push(h, d, i);
+            if (heap_wants(h, d)) heap_push(h, d, i);
         }
         return;
     }
-    int dim = nd->dim;
-    double v = q[dim], d1 = v - nd->lo, d2 = v - nd->hi;
-    uint32_t first, second;
-    double cut;
-    if (d1 + d2 < 0) { first = nd->a; second = nd->b; cut = d2 * d2; }
-    else { first = nd->b; second = nd->a; cut = d1 * d1; }
-    knn_rec(t, first, q, rd, off, h);
-    double saved = off[dim];
-    double rd2 = rd - saved + cut;
-    if (h->n < h->k ? rd2 <= h->r2 : rd2 < heap_worst(h)) {
-        off[dim] = cut;
-        knn_rec(t, second, q, rd2, off, h);
-        off[dim] = saved;
-    }
+    double da = box_d2(t->nodes[nd->a].bb, q), db = box_d2(t->nodes[nd->b].bb, q);
+    uint32_t f = nd->a, s = nd->b;
+    if (db < da) { double x = da; da = db; db = x; f = nd->b; s = nd->a; }
+    if (heap_wants(h, da)) knn_rec(t, f, q, h);
+    if (heap_wants(h, db)) knn_rec(t, s, q, h);
 }
 
 size_t kdtree_query_knn(const kdtree *t, const double q[3], size_t k, double r2_max, size_t *idx, double *d2) {
@@ -287,10 +256,8 @@ size_t kdtree_query_knn(const kdtree *t, const double q[3], size_t k, double r2_
         return 0;
     }
     knn_heap h = {k, 0, hd, hi, r2_max};
-    double off[3];
-    double rd = root_dist(t, q, off);
-    if (rd <= r2_max) knn_rec(t, 0, q, rd, off, &h);
-    /* heap -> ascending by popping the max to the end */
+    if (box_d2(t->nodes[0].bb, q) <= r2_max) knn_rec(t, 0, q, &h);
+    /* heap -> ascending: repeatedly move the max to the end */
     size_t n = h.n;
     while (h.n > 1) {
         double d = h.d2[h.n - 1];
@@ -298,7 +265,6 @@ size_t kdtree_query_knn(const kdtree *t, const double q[3], size_t k, double r2_
         double top_d = h.d2[0];
         uint32_t top_i = h.i[0];
         h.n--;
-        /* sift d down from the root in a heap of size h.n */
         size_t c = 0;
         for (;;) {
             size_t l = 2 * c + 1, r = l + 1, m = c;
@@ -324,7 +290,7 @@ size_t kdtree_query_knn(const kdtree *t, const double q[3], size_t k, double r2_
 /* ---- radius ---------------------------------------------------------------------- */
 typedef struct rad_out { size_t **idx; double **d2; size_t *cap; size_t n; int fail; double r2; } rad_out;
 
-static void rad_rec(const kdtree *t, uint32_t node, const double q[3], double rd, double off[3], rad_out *o) {
+static void rad_rec(const kdtree *t, uint32_t node, const double q[3], rad_out *o) {
     const kd_node *nd = &t->nodes[node];
     if (nd->dim < 0) {
         const double *p = t->pts + 3 * (size_t)nd->a;
@@ -347,29 +313,15 @@ static void rad_rec(const kdtree *t, uint32_t node, const double q[3], double rd
         }
         return;
     }
-    int dim = nd->dim;
-    double v = q[dim], d1 = v - nd->lo, d2 = v - nd->hi;
-    uint32_t first, second;
-    double cut;
-    if (d1 + d2 < 0) { first = nd->a; second = nd->b; cut = d2 * d2; }
-    else { first = nd->b; second = nd->a; cut = d1 * d1; }
-    rad_rec(t, first, q, rd, off, o);
+    if (box_d2(t->nodes[nd->a].bb, q) <= o->r2) rad_rec(t, nd->a, q, o);
     if (o->fail) return;
-    double saved = off[dim];
-    double rd2 = rd - saved + cut;
-    if (rd2 <= o->r2) {
-        off[dim] = cut;
-        rad_rec(t, second, q, rd2, off, o);
-        off[dim] = saved;
-    }
+    if (box_d2(t->nodes[nd->b].bb, q) <= o->r2) rad_rec(t, nd->b, q, o);
 }
 
 long kdtree_query_radius(const kdtree *t, const double q[3], double r, size_t **idx, double **d2, size_t *cap) {
     if (!t || !idx || !cap) return -1;
     rad_out o = {idx, d2, cap, 0, 0, r * r};
-    double off[3];
-    double rd = root_dist(t, q, off);
-    if (rd <= o.r2) rad_rec(t, 0, q, rd, off, &o);
+    if (box_d2(t->nodes[0].bb, q) <= o.r2) rad_rec(t, 0, q, &o);
     return o.fail ? -1 : (long)o.n;
 }
 
@@ -378,15 +330,13 @@ const double *kdtree_tree_points(const kdtree *t) { return t->pts; }
 const uint32_t *kdtree_tree_index(const kdtree *t) { return t->idx; }
 
 uint32_t kdtree_query_nn_hint(const kdtree *t, const double q[3], uint32_t hint, double *d2) {
-    double off[3];
-    double rd = root_dist(t, q, off);
     const double *p = t->pts + 3 * (size_t)hint;
     double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+    double dh = dx * dx + dy * dy + dz * dz;
     /* the hint is a real point, so its distance is a valid bound; nextafter keeps the
      * search finding the hint itself (or an equal-distance point) when it is the nearest */
-    double dh = dx * dx + dy * dy + dz * dz;
     nn_best b = {nextafter(dh, INFINITY), hint};
-    nn_rec(t, 0, q, rd, off, &b);
+    nn_rec(t, 0, q, &b);
     if (b.i == hint) b.d2 = dh;
     if (d2) *d2 = b.d2;
     return b.i;
