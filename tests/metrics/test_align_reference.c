@@ -4,7 +4,7 @@
  * lowest SCD Open3D reached on those samples over four recipes (see the README there).
  *
  * Inputs: the exact sampled clouds from points/ where they were exported (all pairs at
- * N = 2048, five at 8192); elsewhere our own samples of shapes/*.stl (seeds 0 and 1),
+ * N = 2048, five at 8192); elsewhere our own samples of the shapes/ STL files (seeds 0 and 1),
  * whose sampling noise differs from numpy's by well under the 2% margin at N >= 8192.
  * Slow under ASan: registered with label nosan (tests.cmake). Set STEPLM_ALIGN_NS
  * (e.g. "2048") to restrict the point counts. */
