@@ -300,11 +300,18 @@ static sl_status stl_read_ascii(const char *name, const char *data, size_t n, me
     return st;
 }
 
-static sl_status stl_read(const char *name, const char *data, size_t n, mesh *m, sl_err *err) {
-    if (stl_is_binary(data, n)) return stl_read_binary(name, data, n, m, err);
+/* ASCII: starts with "solid" and has no NUL byte early on (binary files from some
+ * exporters also start with "solid" in their 80-byte header) */
+static int stl_looks_ascii(const char *data, size_t n) {
     const char *p = data, *e = data + n;
     while (p < e && isspace((unsigned char)*p)) p++;
-    if ((size_t)(e - p) >= 5 && !strncasecmp(p, "solid", 5)) return stl_read_ascii(name, data, n, m, err);
+    if ((size_t)(e - p) < 5 || strncasecmp(p, "solid", 5)) return 0;
+    return memchr(data, 0, n < 512 ? n : 512) == NULL;
+}
+
+static sl_status stl_read(const char *name, const char *data, size_t n, mesh *m, sl_err *err) {
+    if (stl_is_binary(data, n)) return stl_read_binary(name, data, n, m, err);
+    if (stl_looks_ascii(data, n)) return stl_read_ascii(name, data, n, m, err);
     if (n >= 84) return stl_read_binary(name, data, n, m, err);  /* reports the size mismatch */
     return err_at(err, name, 0, 0, SL_ERR_SYNTAX, "not an STL file (%zu bytes, no 'solid' header)", n);
 }
@@ -316,6 +323,8 @@ static sl_status obj_read(const char *name, const char *data, size_t n, mesh *m,
     sl_status st = SL_OK;
     long long *poly = NULL;
     size_t cap_poly = 0;
+    uint32_t *tri_line = NULL;   /* line of each triangle, for errors found at the end */
+    size_t cap_tl = 0;
     /* faces are checked after reading: an index may name a vertex defined later */
     uint32_t bad_line = 0, bad_col = 0;
     long long bad_idx = 0;
@@ -389,6 +398,14 @@ static sl_status obj_read(const char *name, const char *data, size_t n, mesh *m,
                     }
                 }
                 if (bad_line) continue;
+                if (m->n_tris == cap_tl) {
+                    size_t nc = cap_tl ? cap_tl * 2 : 256;
+                    uint32_t *nt = realloc(tri_line, nc * sizeof *nt);
+                    if (!nt) { st = err_at(err, name, line, 1, SL_ERR_NOMEM, "out of memory"); break; }
+                    tri_line = nt;
+                    cap_tl = nc;
+                }
+                tri_line[m->n_tris] = line;
                 if (mesh_add_tri(m, (uint32_t)poly[0], (uint32_t)poly[j], (uint32_t)poly[j + 1])) {
                     st = err_at(err, name, line, 1, SL_ERR_NOMEM, "out of memory");
                     break;
@@ -400,16 +417,16 @@ static sl_status obj_read(const char *name, const char *data, size_t n, mesh *m,
         tc_next_line(&c);
     }
     free(poly);
-    if (st) return st;
-    if (bad_line)
-        return err_at(err, name, bad_line, bad_col, SL_ERR_INVALID, "OBJ: vertex index %lld out of range",
-                      bad_idx + 1);
-    for (size_t t = 0; t < 3 * m->n_tris; t++)
+    if (!st && bad_line)
+        st = err_at(err, name, bad_line, bad_col, SL_ERR_INVALID, "OBJ: vertex index %lld out of range",
+                    bad_idx + 1);
+    for (size_t t = 0; !st && t < 3 * m->n_tris; t++)
         if (m->tris[t] >= m->n_verts)
-            return err_at(err, name, 0, 0, SL_ERR_INVALID,
-                          "OBJ: face %zu uses vertex %u but the file defines only %zu vertices", t / 3 + 1,
-                          m->tris[t] + 1, m->n_verts);
-    return SL_OK;
+            st = err_at(err, name, tri_line[t / 3], 1, SL_ERR_INVALID,
+                        "OBJ: face uses vertex %u but the file defines only %zu vertices", m->tris[t] + 1,
+                        m->n_verts);
+    free(tri_line);
+    return st;
 }
 
 /* ---- XYZ ---------------------------------------------------------------------- */
@@ -739,9 +756,8 @@ static sl_status ply_read(const char *name, const char *data, size_t n, mesh *m,
 static mesh_format sniff(const char *data, size_t n) {
     if (n >= 3 && !strncmp(data, "ply", 3)) return MESH_FMT_PLY;
     if (stl_is_binary(data, n)) return MESH_FMT_STL;
-    const char *p = data, *e = data + n;
-    while (p < e && isspace((unsigned char)*p)) p++;
-    if ((size_t)(e - p) >= 5 && !strncasecmp(p, "solid", 5)) return MESH_FMT_STL;
+    const char *e = data + n;
+    if (stl_looks_ascii(data, n)) return MESH_FMT_STL;
     /* OBJ if any line starts with "v " or "f " */
     for (const char *q = data; q + 1 < e; q++)
         if ((q == data || q[-1] == '\n') && (q[0] == 'v' || q[0] == 'f') && (q[1] == ' ' || q[1] == '\t'))
