@@ -113,10 +113,11 @@ typedef struct metrics_align_params {
     double icp_shrink;            /* threshold factor per stage                              [0.5] */
     int icp_stages, icp_max_iter; /* [3, 30]; stage stops on |d fitness|, |d rmse| < 1e-6   */
     /* multi-hypothesis (METRICS_ALIGN_FULL) */
-    size_t coarse_points;         /* points per cloud for scoring hypotheses                [512] */
-    int n_refine;                 /* most coarse winners raced (x2 with a symmetry axis)    [8] */
+    size_t coarse_points;         /* race levels use coarse_points/2, *2, 4096 points       [512] */
+    int n_refine;                 /* most starts raced on the full clouds: n_refine * 1024 / N,
+                                     at least 2                                             [16] */
     int refine_max_iter;          /* Chamfer-ICP iterations per refinement                  [60] */
-    double refine_tol;            /* stop when relative Chamfer decrease < refine_tol       [1e-6] */
+    double refine_tol;            /* stop when relative Chamfer decrease < refine_tol       [1e-5] */
     int polish_restarts;          /* random nearby restarts of the winner (basin hopping)   [0] */
     uint64_t seed;
     int n_threads;                /* 0 = all cores */

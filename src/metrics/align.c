@@ -50,9 +50,9 @@ void metrics_align_params_default(metrics_align_params *p) {
     p->icp_stages = 3;
     p->icp_max_iter = 30;
     p->coarse_points = 512;
-    p->n_refine = 8;
+    p->n_refine = 16;
     p->refine_max_iter = 60;
-    p->refine_tol = 1e-6;
+    p->refine_tol = 1e-5;
     p->polish_restarts = 0;
     p->seed = 0;
     p->n_threads = 0;
@@ -483,10 +483,11 @@ static void feature_nn(const double *a, size_t na, const double *b, size_t nb, i
         for (size_t j = 0; j < nb; j++) {
             const double *y = b + j * FPFH_DIM;
             double s = 0;
-            for (int k = 0; k < FPFH_DIM; k++) {
-                double d = x[k] - y[k];
-                s += d * d;
-            }
+            for (int k = 0; k < FPFH_DIM && s < best; k += 11)  /* partial sums: stop early */
+                for (int l = k; l < k + 11; l++) {
+                    double d = x[l] - y[l];
+                    s += d * d;
+                }
             if (s < best) { best = s; bi = (uint32_t)j; }
         }
         out[i] = bi;
@@ -735,10 +736,9 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
     double T[16];
     rigid_identity(T);
     sl_status st = SL_OK;
-    kdtree *tg = NULL, *tp = NULL, *tgs = NULL, *tps = NULL;
-    double *gs = NULL, *qs = NULL;
+    kdtree *tg = NULL, *tp = NULL;
     hyp *hy = NULL;
-    cicp_buf buf = {0}, bufs = {0};
+    cicp_buf buf = {0};
     if (p->mode == METRICS_ALIGN_CENTROID || !(L > 0)) {
         set_name(out->hypothesis, "centroid");
         goto done;
@@ -760,22 +760,9 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
     }
     /* METRICS_ALIGN_FULL */
     {
-        size_t mg = n_gt < p->coarse_points ? n_gt : p->coarse_points;
-        size_t mq = n_pred < p->coarse_points ? n_pred : p->coarse_points;
-        if (mg < 1) mg = n_gt;
-        if (mq < 1) mq = n_pred;
-        gs = malloc(mg * 3 * sizeof *gs);
-        qs = malloc(mq * 3 * sizeof *qs);
+        if (cicp_alloc(&buf, n_gt, n_pred)) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
         hy = malloc(40 * sizeof *hy);
-        if (!gs || !qs || !hy) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
-        metrics_subsample(g, n_gt, mg, p->seed * 2 + 11, gs);
-        metrics_subsample(q, n_pred, mq, p->seed * 2 + 12, qs);
-        tgs = kdtree_new(gs, mg);
-        tps = kdtree_new(qs, mq);
-        if (!tgs || !tps || cicp_alloc(&buf, n_gt, n_pred) || cicp_alloc(&bufs, mg, mq)) {
-            st = sl_err_set(err, SL_ERR_NOMEM, "out of memory");
-            goto done;
-        }
+        if (!hy) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
         int nh = 0;
         rigid_identity(hy[nh].T);
         set_name(hy[nh++].name, "identity");
@@ -818,58 +805,59 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         out->ransac_fitness = global_registration(g, n_gt, q, n_pred, p, voxel, hy[nh].T);
         if (out->ransac_fitness >= 0) set_name(hy[nh++].name, "ransac");
         out->n_hypotheses = nh;
-        /* coarse: Chamfer-ICP on the subsamples, then drop starts that converged to
-         * (nearly) the same rotation as a better one */
-        for (int h = 0; h < nh; h++) hy[h].cd = chamfer_icp(tgs, tps, hy[h].T, 20, 1e-3, 1, &bufs);
-        qsort(hy, (size_t)nh, sizeof *hy, cmp_hyp);
-        int nk = 0;
-        for (int h = 0; h < nh; h++) {
-            int dup = 0;
-            for (int j = 0; j < nk && !dup; j++) {
-                double tr = 0;
-                for (int r = 0; r < 3; r++)
-                    for (int c = 0; c < 3; c++) tr += hy[h].T[4 * r + c] * hy[j].T[4 * r + c];
-                if ((tr - 1) / 2 > cos(3.0 * M_PI / 180)) dup = 1;
+        /* The race: every start is refined by Chamfer-ICP on small subsamples, the
+         * better ones go on to larger subsamples, and the last few race on the full
+         * clouds (successive halving), so most of the work goes to the starts that can
+         * win. Starts that converge to the same rotation as a better one are dropped;
+         * starts much worse than the best are dropped. How many reach the full clouds
+         * grows as the clouds shrink: with few points, equivalent poses of a symmetric
+         * part differ only by sampling noise, and only the full clouds can tell. */
+        size_t nmin = n_gt < n_pred ? n_gt : n_pred;
+        int keep_full = (int)((double)(p->n_refine < 1 ? 1 : p->n_refine) * 1024.0 / (double)nmin);
+        if (keep_full > p->n_refine) keep_full = p->n_refine;
+        if (keep_full < 2) keep_full = 2;
+        size_t lv_size[3] = {p->coarse_points / 2, p->coarse_points * 2, MEDIUM_POINTS};
+        int lv_iters[3] = {8, 6, 6};
+        int nc = nh;
+        for (int lv = 0; lv < 3 && nc > 1; lv++) {
+            size_t m1 = lv_size[lv];
+            if (m1 < 16 || m1 * 4 > nmin) continue;   /* not much smaller than the clouds: skip */
+            double *gl = malloc(m1 * 3 * sizeof *gl), *ql = malloc(m1 * 3 * sizeof *ql);
+            kdtree *tgl = NULL, *tpl = NULL;
+            cicp_buf bl = {0};
+            if (gl && ql) {
+                metrics_subsample(g, n_gt, m1, p->seed * 2 + 11 + 2 * (uint64_t)lv, gl);
+                metrics_subsample(q, n_pred, m1, p->seed * 2 + 12 + 2 * (uint64_t)lv, ql);
+                tgl = kdtree_new(gl, m1);
+                tpl = kdtree_new(ql, m1);
             }
-            if (!dup) hy[nk++] = hy[h];
-        }
-        /* candidates: within 1.5x of the best coarse Chamfer, at most n_refine (twice
-         * that for shapes with a symmetry axis, whose equivalent poses differ only by
-         * sampling noise, which the subsample cannot resolve) */
-        int nc = 0, nmax = p->n_refine < 1 ? 1 : p->n_refine;
-        if (degenerate) nmax *= 2;
-        while (nc < nk && nc < nmax && hy[nc].cd <= 1.5 * hy[0].cd) nc++;
-        if (nc < 1) nc = 1;
-        /* successive halving: a few iterations each, keep the better half, double the
-         * iterations; on a medium subsample first when the clouds are large */
-        int iters = 2;
-        if (nc > 2 && (n_gt > MEDIUM_POINTS || n_pred > MEDIUM_POINTS)) {
-            size_t m1 = n_gt < MEDIUM_POINTS ? n_gt : MEDIUM_POINTS, m2 = n_pred < MEDIUM_POINTS ? n_pred : MEDIUM_POINTS;
-            double *gm = malloc(m1 * 3 * sizeof *gm), *qm = malloc(m2 * 3 * sizeof *qm);
-            kdtree *tgm = NULL, *tpm = NULL;
-            cicp_buf bm = {0};
-            if (gm && qm) {
-                metrics_subsample(g, n_gt, m1, p->seed * 2 + 13, gm);
-                metrics_subsample(q, n_pred, m2, p->seed * 2 + 14, qm);
-                tgm = kdtree_new(gm, m1);
-                tpm = kdtree_new(qm, m2);
-            }
-            if (tgm && tpm && !cicp_alloc(&bm, m1, m2)) {
-                while (nc > 2) {
-                    for (int h = 0; h < nc; h++)
-                        hy[h].cd = chamfer_icp(tgm, tpm, hy[h].T, iters, p->refine_tol, p->n_threads, &bm);
-                    qsort(hy, (size_t)nc, sizeof *hy, cmp_hyp);
-                    nc = (nc + 1) / 2;
-                    iters *= 2;
+            if (tgl && tpl && !cicp_alloc(&bl, m1, m1)) {
+                for (int h = 0; h < nc; h++)
+                    hy[h].cd = chamfer_icp(tgl, tpl, hy[h].T, lv_iters[lv], 1e-4, lv == 2 ? p->n_threads : 1, &bl);
+                qsort(hy, (size_t)nc, sizeof *hy, cmp_hyp);
+                int nk = 0;
+                for (int h = 0; h < nc; h++) {
+                    int dup = hy[h].cd > 1.5 * hy[0].cd;
+                    for (int j = 0; j < nk && !dup; j++) {
+                        double tr = 0;
+                        for (int r = 0; r < 3; r++)
+                            for (int c = 0; c < 3; c++) tr += hy[h].T[4 * r + c] * hy[j].T[4 * r + c];
+                        if ((tr - 1) / 2 > cos(3.0 * M_PI / 180)) dup = 1;
+                    }
+                    if (!dup) hy[nk++] = hy[h];
                 }
+                int keep = keep_full > 4 ? keep_full : 4;
+                if (lv == 0 && keep < 8) keep = 8;
+                nc = nk < keep ? nk : keep;
             }
-            cicp_free(&bm);
-            kdtree_free(tgm);
-            kdtree_free(tpm);
-            free(gm);
-            free(qm);
-            iters = 2;
+            cicp_free(&bl);
+            kdtree_free(tgl);
+            kdtree_free(tpl);
+            free(gl);
+            free(ql);
         }
+        if (nc > keep_full) nc = keep_full;
+        int iters = 2;
         while (nc > 1) {
             for (int h = 0; h < nc; h++)
                 hy[h].cd = chamfer_icp(tg, tp, hy[h].T, iters, p->refine_tol, p->n_threads, &buf);
@@ -915,8 +903,7 @@ done:
         rigid_mul(T, B, out->T);
     }
     cicp_free(&buf);
-    cicp_free(&bufs);
-    kdtree_free(tg); kdtree_free(tp); kdtree_free(tgs); kdtree_free(tps);
-    free(gs); free(qs); free(hy); free(g); free(q);
+    kdtree_free(tg); kdtree_free(tp);
+    free(hy); free(g); free(q);
     return st;
 }

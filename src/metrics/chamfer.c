@@ -83,15 +83,17 @@ void nn_pass(const kdtree *t_src, const double T[16], const kdtree *t_dst, int n
         tn = omp_get_num_threads();
 #endif
         size_t lo = n * (size_t)ti / (size_t)tn, hi = n * (size_t)(ti + 1) / (size_t)tn;
-        uint32_t hint = 0;
         for (size_t i = lo; i < hi; i++) {
             double q[3];
             if (T) xform(T, sp + 3 * i, q);
             else memcpy(q, sp + 3 * i, sizeof q);
             double d;
-            hint = kdtree_query_nn_hint(t_dst, q, hints ? hints[i] : hint, &d);
+            /* with per-point hints: bottom-up from the hint; without: a plain top-down
+             * search (a hint from the neighbouring query would make the choice among
+             * equidistant points depend on where the thread's chunk starts) */
+            uint32_t pos = hints ? kdtree_query_nn_hint(t_dst, q, hints[i], &d) : kdtree_query_nn_pos(t_dst, q, &d);
             d2[i] = d;
-            if (nn_pos) nn_pos[i] = hint;
+            if (nn_pos) nn_pos[i] = pos;
         }
     }
 }

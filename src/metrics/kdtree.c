@@ -29,6 +29,9 @@ struct kdtree {
     uint32_t *idx;      /* tree order -> caller's index */
     kd_node *nodes;
     size_t n_nodes, cap_nodes;
+    uint32_t *parent;   /* node -> parent node (root: 0) */
+    double *cell;       /* node -> its cell of the space partition (lo xyz, hi xyz), (n_nodes, 6) */
+    uint32_t *leaf_of;  /* tree position -> its leaf node */
 };
 
 /* ---- build -------------------------------------------------------------------- */
@@ -97,7 +100,7 @@ static long build_rec(build_ctx *c, size_t lo, size_t hi, int depth) {
             }
         }
     }
-    if (hi - lo <= KD_LEAF || depth > 60) {
+    if (hi - lo <= KD_LEAF || depth > 64) {
         t->nodes[id].dim = -1;
         t->nodes[id].a = (uint32_t)lo;
         t->nodes[id].b = (uint32_t)hi;
@@ -137,6 +140,29 @@ kdtree *kdtree_new(const double *pts, size_t n) {
     for (size_t i = 0; i < n; i++) t->idx[i] = (uint32_t)i;
     build_ctx c = {t, pts, t->idx};
     if (build_rec(&c, 0, n, 0) < 0) { kdtree_free(t); return NULL; }
+    t->parent = malloc(t->n_nodes * sizeof *t->parent);
+    t->leaf_of = malloc(n * sizeof *t->leaf_of);
+    if (!t->parent || !t->leaf_of) { kdtree_free(t); return NULL; }
+    t->cell = malloc(t->n_nodes * 6 * sizeof *t->cell);
+    if (!t->cell) { kdtree_free(t); return NULL; }
+    t->parent[0] = 0;
+    for (int k = 0; k < 3; k++) { t->cell[k] = -INFINITY; t->cell[3 + k] = INFINITY; }
+    /* children come after their parent, so one forward sweep fills every cell */
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const kd_node *nd = &t->nodes[i];
+        if (nd->dim >= 0) {
+            t->parent[nd->a] = (uint32_t)i;
+            t->parent[nd->b] = (uint32_t)i;
+            int d = nd->dim;
+            double split = 0.5 * (t->nodes[nd->a].bb[3 + d] + t->nodes[nd->b].bb[d]);
+            memcpy(t->cell + 6 * (size_t)nd->a, t->cell + 6 * i, 6 * sizeof *t->cell);
+            memcpy(t->cell + 6 * (size_t)nd->b, t->cell + 6 * i, 6 * sizeof *t->cell);
+            t->cell[6 * (size_t)nd->a + 3 + (size_t)d] = split;
+            t->cell[6 * (size_t)nd->b + (size_t)d] = split;
+        } else {
+            for (uint32_t k = nd->a; k < nd->b; k++) t->leaf_of[k] = (uint32_t)i;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         const double *p = pts + 3 * t->idx[i];
         memcpy(t->pts + 3 * i, p, 3 * sizeof *p);
@@ -149,6 +175,9 @@ void kdtree_free(kdtree *t) {
     free(t->pts);
     free(t->idx);
     free(t->nodes);
+    free(t->parent);
+    free(t->leaf_of);
+    free(t->cell);
     free(t);
 }
 
@@ -157,7 +186,9 @@ size_t kdtree_size(const kdtree *t) { return t ? t->n : 0; }
 static inline double box_d2(const double *bb, const double q[3]) {
     double d = 0;
     for (int k = 0; k < 3; k++) {
-        double e = q[k] < bb[k] ? bb[k] - q[k] : q[k] > bb[3 + k] ? q[k] - bb[3 + k] : 0;
+        double lo = bb[k] - q[k], hi = q[k] - bb[3 + k];
+        double e = lo > hi ? lo : hi;   /* compiles to max instructions, no branches */
+        e = e > 0 ? e : 0;
         d += e * e;
     }
     return d;
@@ -166,30 +197,48 @@ static inline double box_d2(const double *bb, const double q[3]) {
 /* ---- nearest neighbour ----------------------------------------------------------- */
 typedef struct nn_best { double d2; uint32_t i; } nn_best;
 
-static void nn_rec(const kdtree *t, uint32_t node, const double q[3], nn_best *b) {
-    const kd_node *nd = &t->nodes[node];
-    if (nd->dim < 0) {
-        const double *p = t->pts + 3 * (size_t)nd->a;
-        for (uint32_t i = nd->a; i < nd->b; i++, p += 3) {
-            double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
-            double d = dx * dx + dy * dy + dz * dz;
-            if (d < b->d2) { b->d2 = d; b->i = i; }
+/* Iterative depth-first search: descend into the nearer child, keep the farther one on
+ * a stack with its box distance, and pop only what can still hold a closer point. */
+static void nn_search(const kdtree *t, uint32_t start, const double q[3], nn_best *b) {
+    struct { uint32_t node; double d; } stack[72];
+    int sp = 0;
+    uint32_t node = start;
+    for (;;) {
+        const kd_node *nd = &t->nodes[node];
+        if (nd->dim < 0) {
+            const double *p = t->pts + 3 * (size_t)nd->a;
+            double best = b->d2;
+            uint32_t bi = b->i;
+            for (uint32_t i = nd->a; i < nd->b; i++, p += 3) {
+                double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+                double d = dx * dx + dy * dy + dz * dz;
+                if (d < best) { best = d; bi = i; }
+            }
+            b->d2 = best;
+            b->i = bi;
+            for (;;) {
+                if (sp == 0) return;
+                sp--;
+                if (stack[sp].d < b->d2) { node = stack[sp].node; break; }
+            }
+            continue;
         }
-        return;
-    }
-    double da = box_d2(t->nodes[nd->a].bb, q), db = box_d2(t->nodes[nd->b].bb, q);
-    if (da <= db) {
-        if (da < b->d2) nn_rec(t, nd->a, q, b);
-        if (db < b->d2) nn_rec(t, nd->b, q, b);
-    } else {
-        if (db < b->d2) nn_rec(t, nd->b, q, b);
-        if (da < b->d2) nn_rec(t, nd->a, q, b);
+        double da = box_d2(t->nodes[nd->a].bb, q), db = box_d2(t->nodes[nd->b].bb, q);
+        uint32_t near = nd->a, far = nd->b;
+        if (db < da) { double x = da; da = db; db = x; near = nd->b; far = nd->a; }
+        if (db < b->d2) { stack[sp].node = far; stack[sp].d = db; sp++; }
+        if (da < b->d2) { node = near; continue; }
+        for (;;) {
+            if (sp == 0) return;
+            sp--;
+            if (stack[sp].d < b->d2) { node = stack[sp].node; break; }
+        }
     }
 }
 
 size_t kdtree_query_nn(const kdtree *t, const double q[3], double *d2) {
     nn_best b = {INFINITY, 0};
-    nn_rec(t, 0, q, &b);
+    nn_search(t, 0, q, &b);
     if (d2) *d2 = b.d2;
     return t->idx[b.i];
 }
@@ -329,15 +378,33 @@ long kdtree_query_radius(const kdtree *t, const double q[3], double r, size_t **
 const double *kdtree_tree_points(const kdtree *t) { return t->pts; }
 const uint32_t *kdtree_tree_index(const kdtree *t) { return t->idx; }
 
+/* Bottom-up search from the hint's leaf: scan it, then climb, searching each sibling
+ * subtree that can hold a closer point, and stop as soon as the ball of the best
+ * distance lies inside the current node's cell: every point outside the node's subtree
+ * lies outside that cell. With a hint near the answer (the previous ICP iteration's)
+ * most queries end after a leaf or two. */
 uint32_t kdtree_query_nn_hint(const kdtree *t, const double q[3], uint32_t hint, double *d2) {
-    const double *p = t->pts + 3 * (size_t)hint;
-    double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
-    double dh = dx * dx + dy * dy + dz * dz;
-    /* the hint is a real point, so its distance is a valid bound; nextafter keeps the
-     * search finding the hint itself (or an equal-distance point) when it is the nearest */
-    nn_best b = {nextafter(dh, INFINITY), hint};
-    nn_rec(t, 0, q, &b);
-    if (b.i == hint) b.d2 = dh;
+    nn_best b = {INFINITY, 0};
+    uint32_t child = t->leaf_of[hint];
+    nn_search(t, child, q, &b);
+    while (child != 0) {
+        const double *bb = t->cell + 6 * (size_t)child;
+        double r = sqrt(b.d2);
+        if (q[0] - r >= bb[0] && q[0] + r <= bb[3] && q[1] - r >= bb[1] && q[1] + r <= bb[4] && q[2] - r >= bb[2] &&
+            q[2] + r <= bb[5])
+            break;
+        uint32_t par = t->parent[child];
+        uint32_t sib = t->nodes[par].a == child ? t->nodes[par].b : t->nodes[par].a;
+        if (box_d2(t->nodes[sib].bb, q) < b.d2) nn_search(t, sib, q, &b);
+        child = par;
+    }
+    if (d2) *d2 = b.d2;
+    return b.i;
+}
+
+uint32_t kdtree_query_nn_pos(const kdtree *t, const double q[3], double *d2) {
+    nn_best b = {INFINITY, 0};
+    nn_search(t, 0, q, &b);
     if (d2) *d2 = b.d2;
     return b.i;
 }
