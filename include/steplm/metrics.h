@@ -114,7 +114,7 @@ typedef struct metrics_align_params {
     int icp_stages, icp_max_iter; /* [3, 30]; stage stops on |d fitness|, |d rmse| < 1e-6   */
     /* multi-hypothesis (METRICS_ALIGN_FULL) */
     size_t coarse_points;         /* race levels use coarse_points/2, *2, 4096 points       [512] */
-    int n_refine;                 /* most starts raced on the full clouds: n_refine * 1024 / N,
+    int n_refine;                 /* most starts raced on the full clouds: n_refine * 2048 / N,
                                      at least 2                                             [16] */
     int refine_max_iter;          /* Chamfer-ICP iterations per refinement                  [60] */
     double refine_tol;            /* stop when relative Chamfer decrease < refine_tol       [1e-5] */

@@ -301,21 +301,35 @@ static double chamfer_icp(const kdtree *tg, const kdtree *tp, double T[16], int 
     double best = cicp_eval(tg, tp, T, n_threads, b);
     double Tb[16];
     memcpy(Tb, T, sizeof Tb);
+    /* Point-to-point ICP creeps along flat directions with steps that barely change from
+     * one iteration to the next. So each step is first tried extrapolated: the motion D of
+     * the plain step applied m more times (m doubles while this works, back to 1 when it
+     * does not); only when that is no better is the plain step evaluated. Every accepted
+     * transform lowers the Chamfer distance, as in plain ICP. */
+    int m = 1;
     for (int it = 0; it < max_iter; it++) {
         /* gt point i <-> pred point ng[i]; pred point j <-> gt point np[j]; src = pred */
         pair_set sets[2] = {{pp, pg, b->ng, NULL, n_g, 1.0 / (double)n_g},
                             {pp, pg, NULL, b->np, n_p, 1.0 / (double)n_p}};
-        double Tn[16];
+        double Tn[16], Ti[16], D[16], Tx[16];
         fit_pairs(sets, 2, Tn);
-        double cd = cicp_eval(tg, tp, Tn, n_threads, b);
+        rigid_inverse(Tb, Ti);
+        rigid_mul(Tn, Ti, D);
+        memcpy(Tx, Tn, sizeof Tx);
+        for (int k = 0; k < m; k++) rigid_mul(D, Tx, Tx);
+        double cd = cicp_eval(tg, tp, Tx, n_threads, b);
         if (cd < best) {
-            double gain = best - cd;
-            best = cd;
-            memcpy(Tb, Tn, sizeof Tb);
-            if (gain <= tol * best) break;
+            m = m < 16 ? 2 * m : 16;
         } else {
-            break;
+            m = 1;
+            memcpy(Tx, Tn, sizeof Tx);
+            cd = cicp_eval(tg, tp, Tx, n_threads, b);
         }
+        if (!(cd < best)) break;
+        double gain = best - cd;
+        best = cd;
+        memcpy(Tb, Tx, sizeof Tb);
+        if (gain <= tol * best) break;
     }
     memcpy(T, Tb, sizeof Tb);
     return best;
@@ -813,7 +827,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
          * grows as the clouds shrink: with few points, equivalent poses of a symmetric
          * part differ only by sampling noise, and only the full clouds can tell. */
         size_t nmin = n_gt < n_pred ? n_gt : n_pred;
-        int keep_full = (int)((double)(p->n_refine < 1 ? 1 : p->n_refine) * 1024.0 / (double)nmin);
+        int keep_full = (int)((double)(p->n_refine < 1 ? 1 : p->n_refine) * 2048.0 / (double)nmin);
         if (keep_full > p->n_refine) keep_full = p->n_refine;
         if (keep_full < 2) keep_full = 2;
         size_t lv_size[3] = {p->coarse_points / 2, p->coarse_points * 2, MEDIUM_POINTS};
@@ -821,7 +835,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         int nc = nh;
         for (int lv = 0; lv < 3 && nc > 1; lv++) {
             size_t m1 = lv_size[lv];
-            if (m1 < 16 || m1 * 4 > nmin) continue;   /* not much smaller than the clouds: skip */
+            if (m1 < 16 || m1 * 2 > nmin) continue;   /* not much smaller than the clouds: skip */
             double *gl = malloc(m1 * 3 * sizeof *gl), *ql = malloc(m1 * 3 * sizeof *ql);
             kdtree *tgl = NULL, *tpl = NULL;
             cicp_buf bl = {0};
