@@ -233,13 +233,10 @@ static sl_status icp_trees(const kdtree *t_gt, const kdtree *t_pred, double max_
     icp_eval(t_gt, t_pred, T, max_dist, n_threads, d2, nn, is, id, &k, &fit, &rmse, 0);
     const double *ps = kdtree_tree_points(t_pred), *pg = kdtree_tree_points(t_gt);
     for (int it = 0; it < max_iter && k >= 3; it++) {
-        /* fit the correspondences in the current frame: src = T(pred) */
-        double U[16];
+        /* fit the correspondences (original pred point -> gt point): the fit is the new
+         * absolute transform, the same as composing Open3D's incremental updates */
         pair_set set = {ps, pg, is, id, k, 1.0};
-        double Tn[16];
-        fit_pairs(&set, 1, Tn);   /* maps original pred straight onto gt */
-        (void)U;
-        memcpy(T, Tn, sizeof Tn);
+        fit_pairs(&set, 1, T);
         double fit0 = fit, rmse0 = rmse;
         icp_eval(t_gt, t_pred, T, max_dist, n_threads, d2, nn, is, id, &k, &fit, &rmse, 1);
         if (fabs(fit0 - fit) < 1e-6 && fabs(rmse0 - rmse) < 1e-6) break;
