@@ -117,7 +117,7 @@ typedef struct metrics_align_params {
     int n_refine;                 /* most starts raced on the full clouds: n_refine * 2048 / N,
                                      at least 2                                             [16] */
     int refine_max_iter;          /* Chamfer-ICP iterations per refinement                  [60] */
-    double refine_tol;            /* stop when relative Chamfer decrease < refine_tol       [1e-5] */
+    double refine_tol;            /* stop when relative Chamfer decrease < refine_tol       [1e-4] */
     int polish_restarts;          /* random nearby restarts of the winner (basin hopping)   [0] */
     uint64_t seed;
     int n_threads;                /* 0 = all cores */

@@ -52,7 +52,7 @@ void metrics_align_params_default(metrics_align_params *p) {
     p->coarse_points = 512;
     p->n_refine = 16;
     p->refine_max_iter = 60;
-    p->refine_tol = 1e-5;
+    p->refine_tol = 1e-4;
     p->polish_restarts = 0;
     p->seed = 0;
     p->n_threads = 0;
@@ -468,8 +468,9 @@ static int compute_fpfh(const kdtree *t, const double *pts, size_t n, const doub
             for (int j = 1; j < k; j++) {
                 if (dd[j] == 0) continue;
                 const double *h = spfh + ix[j] * FPFH_DIM;
+                double wj = 1.0 / dd[j];   /* neighbours weighted by 1 / squared distance */
                 for (int b = 0; b < FPFH_DIM; b++) {
-                    double v = h[b] / dd[j];
+                    double v = h[b] * wj;
                     sum[b / 11] += v;
                     f[b] += v;
                 }
@@ -828,9 +829,9 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         if (keep_full > p->n_refine) keep_full = p->n_refine;
         if (keep_full < 2) keep_full = 2;
         size_t lv_size[3] = {p->coarse_points / 2, p->coarse_points * 2, MEDIUM_POINTS};
-        int lv_iters[3] = {8, 6, 6};
+        int lv_iters[3] = {6, 6, 6};
         int nc = nh;
-        for (int lv = 0; lv < 3 && nc > 1; lv++) {
+        for (int lv = 0; lv < 3; lv++) {  /* a lone survivor still converges cheaply on the larger subsamples */
             size_t m1 = lv_size[lv];
             if (m1 < 16 || m1 * 2 > nmin) continue;   /* not much smaller than the clouds: skip */
             double *gl = malloc(m1 * 3 * sizeof *gl), *ql = malloc(m1 * 3 * sizeof *ql);
