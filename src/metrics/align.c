@@ -695,6 +695,17 @@ static void random_motion(sl_rng *rng, double angle_rad, double dist, double T[1
     }
 }
 
+/* mean squared distance from each point to its nearest other point */
+static double self_nn2(const kdtree *t, const double *pts, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d2[2];
+        size_t k = kdtree_query_knn(t, pts + 3 * i, 2, INFINITY, NULL, d2);
+        s += k == 2 ? d2[1] : 0;
+    }
+    return n ? s / (double)n : 0;
+}
+
 /* ---- the driver ------------------------------------------------------------------------- */
 typedef struct hyp { double T[16]; double cd; char name[24]; } hyp;
 
@@ -814,8 +825,9 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
             snprintf(hy[nh].name, sizeof hy[nh].name, "pca%d", r);
             nh++;
         }
-        out->ransac_fitness = global_registration(g, n_gt, q, n_pred, p, voxel, hy[nh].T);
-        if (out->ransac_fitness >= 0) set_name(hy[nh++].name, "ransac");
+        /* FPFH + RANSAC is the most expensive start: it is added after the first race level,
+         * and only when no cheap start came close to the sampling-noise floor there */
+        int ransac_pending = 1;
         out->n_hypotheses = nh;
         /* The race: every start is refined by Chamfer-ICP on small subsamples, the
          * better ones go on to larger subsamples, and the last few race on the full
@@ -847,6 +859,23 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
                 for (int h = 0; h < nc; h++)
                     hy[h].cd = chamfer_icp(tgl, tpl, hy[h].T, lv_iters[lv], 1e-4, lv == 2 ? p->n_threads : 1, &bl);
                 qsort(hy, (size_t)nc, sizeof *hy, cmp_hyp);
+                if (ransac_pending) {
+                    /* noise floor: two independent samples of one surface have a Chamfer
+                     * distance of about the mean squared nearest-neighbour distance within
+                     * each cloud (2-D Poisson: A / (pi n) both ways) */
+                    ransac_pending = 0;
+                    double noise = self_nn2(tgl, gl, m1) + self_nn2(tpl, ql, m1);
+                    if (!(hy[0].cd <= 2 * noise)) {
+                        out->ransac_fitness = global_registration(g, n_gt, q, n_pred, p, voxel, hy[nc].T);
+                        if (out->ransac_fitness >= 0) {
+                            set_name(hy[nc].name, "ransac");
+                            hy[nc].cd = chamfer_icp(tgl, tpl, hy[nc].T, lv_iters[lv], 1e-4, 1, &bl);
+                            nc++;
+                            out->n_hypotheses++;
+                            qsort(hy, (size_t)nc, sizeof *hy, cmp_hyp);
+                        }
+                    }
+                }
                 int nk = 0;
                 for (int h = 0; h < nc; h++) {
                     int dup = hy[h].cd > 1.5 * hy[0].cd;
@@ -868,7 +897,18 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
             free(gl);
             free(ql);
         }
-        if (nc > keep_full) nc = keep_full;
+        if (ransac_pending) {
+            /* clouds too small for the subsample levels: every start races on the full
+             * clouds, RANSAC's too */
+            out->ransac_fitness = global_registration(g, n_gt, q, n_pred, p, voxel, hy[nc].T);
+            if (out->ransac_fitness >= 0) {
+                set_name(hy[nc].name, "ransac");
+                nc++;
+                out->n_hypotheses++;
+            }
+        } else if (nc > keep_full) {
+            nc = keep_full;
+        }
         int iters = 2;
         while (nc > 1) {
             for (int h = 0; h < nc; h++)
