@@ -794,8 +794,10 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         principal_axes(g, n_gt, Eg, wg);
         principal_axes(q, n_pred, Ep, wp);
         int degenerate = 0;
+        /* two principal extents within 10% of each other: the frame is not defined by the
+         * data (a symmetry axis, or nearly so) */
         for (int k = 0; k < 2; k++)
-            if (wg[k] - wg[k + 1] < 0.1 * wg[0] || wp[k] - wp[k + 1] < 0.1 * wp[0]) degenerate = 1;
+            if (wg[k] - wg[k + 1] < 0.1 * wg[k] || wp[k] - wp[k + 1] < 0.1 * wp[k]) degenerate = 1;
         double rots[24][9];
         int nr = cube_rotations(rots);
         double dflip = det3(Eg) * det3(Ep);  /* keep R proper: S must have det = dflip */
@@ -825,9 +827,16 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
             snprintf(hy[nh].name, sizeof hy[nh].name, "pca%d", r);
             nh++;
         }
-        /* FPFH + RANSAC is the most expensive start: it is added after the first race level,
-         * and only when no cheap start came close to the sampling-noise floor there */
+        /* FPFH + RANSAC is the most expensive start. With a well-defined principal frame it
+         * is added after the first race level, and only when no cheap start came close to
+         * the sampling-noise floor there; for (nearly) symmetric parts, whose frames are
+         * arbitrary, it always races. */
         int ransac_pending = 1;
+        if (degenerate) {
+            ransac_pending = 0;
+            out->ransac_fitness = global_registration(g, n_gt, q, n_pred, p, voxel, hy[nh].T);
+            if (out->ransac_fitness >= 0) set_name(hy[nh++].name, "ransac");
+        }
         out->n_hypotheses = nh;
         /* The race: every start is refined by Chamfer-ICP on small subsamples, the
          * better ones go on to larger subsamples, and the last few race on the full
@@ -842,7 +851,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
         if (keep_full < 2) keep_full = 2;
         size_t lv_size[3] = {p->coarse_points / 2, p->coarse_points * 2, MEDIUM_POINTS};
         int lv_iters[3] = {6, 6, 6};
-        int nc = nh;
+        int nc = nh, levels_ran = 0;
         for (int lv = 0; lv < 3; lv++) {  /* a lone survivor still converges cheaply on the larger subsamples */
             size_t m1 = lv_size[lv];
             if (m1 < 16 || m1 * 2 > nmin) continue;   /* not much smaller than the clouds: skip */
@@ -856,6 +865,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
                 tpl = kdtree_new(ql, m1);
             }
             if (tgl && tpl && !cicp_alloc(&bl, m1, m1)) {
+                levels_ran = 1;
                 for (int h = 0; h < nc; h++)
                     hy[h].cd = chamfer_icp(tgl, tpl, hy[h].T, lv_iters[lv], 1e-4, lv == 2 ? p->n_threads : 1, &bl);
                 qsort(hy, (size_t)nc, sizeof *hy, cmp_hyp);
@@ -897,7 +907,7 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
             free(gl);
             free(ql);
         }
-        if (ransac_pending) {
+        if (ransac_pending && !levels_ran) {
             /* clouds too small for the subsample levels: every start races on the full
              * clouds, RANSAC's too */
             out->ransac_fitness = global_registration(g, n_gt, q, n_pred, p, voxel, hy[nc].T);
@@ -906,9 +916,8 @@ sl_status metrics_align(const double *gt, size_t n_gt, const double *pred, size_
                 nc++;
                 out->n_hypotheses++;
             }
-        } else if (nc > keep_full) {
-            nc = keep_full;
         }
+        if (levels_ran && nc > keep_full) nc = keep_full;
         int iters = 2;
         while (nc > 1) {
             for (int h = 0; h < nc; h++)
