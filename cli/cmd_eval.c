@@ -148,7 +148,7 @@ static int run(int argc, char **argv) {
     long points = 8192, set_points = 1024, set_max = 500;
     int threads = 0, iou_res = 64;
     unsigned long long seed = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {  /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         if (!v) return cli_usage_error("eval", "option '%s' needs a value", a);
@@ -164,7 +164,6 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--iou-res")) { iou_res = (int)strtol(v, &end, 10); if (*end || iou_res < 1 || iou_res > 1024) return cli_usage_error("eval", "bad --iou-res"); }
         else if (!strcmp(a, "--seed")) { seed = strtoull(v, &end, 10); if (*end) return cli_usage_error("eval", "bad --seed"); }
         else return cli_usage_error("eval", "unknown option '%s'", a);
-        i++;
     }
     if (!pred_dir || !gt_dir) return cli_usage_error("eval", "--pred DIR and --gt DIR are required");
     metrics_align_params ap;
