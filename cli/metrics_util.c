@@ -21,10 +21,22 @@ sl_status metrics_cli_load(const char *path, mesh *out, sl_err *err) {
         brep_cli_result r;
         int rc = brep_cli_process(path, &bo, out, &r);
         if (rc != 0 || !r.renderable) {
-            sl_err_set(err, SL_ERR_INVALID, "%s", r.msg[0] ? r.msg : "no renderable solid in the file");
+            /* r.msg is formatted "PATH[:LINE:COL]: error: MSG": keep the position, drop the prefix */
+            const char *m = r.msg[0] ? r.msg : "no renderable solid in the file";
+            unsigned line = 0, col = 0;
+            size_t pl = strlen(path);
+            if (!strncmp(m, path, pl) && m[pl] == ':') {
+                const char *q = m + pl + 1;
+                if (sscanf(q, "%u:%u:", &line, &col) != 2) line = col = 0;
+                const char *e = strstr(q, "error: ");
+                if (!e) e = strstr(q, "warning: ");
+                if (e) m = strchr(e, ' ') + 1;
+            }
+            sl_err_set(err, SL_ERR_INVALID, "%s", m);
             if (err) {
                 snprintf(err->file, sizeof err->file, "%s", path);
-                err->line = err->col = 0;
+                err->line = line;
+                err->col = col;
             }
             mesh_release(out);
             return SL_ERR_INVALID;
