@@ -80,7 +80,7 @@ static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, floa
         int r = m->lora_r;
         const float *A = m->lp.a[kind] + (size_t)l * r * in, *B = m->lp.b[kind] + (size_t)l * out * r;
         lm_mm_xwt(x, A, w->tmp, N, in, r, 0.0f);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, r, m->lora_alpha / r, w->tmp, r, B, r, 1.0f, y, out);
+        lm_gemm(0, 1, N, out, r, m->lora_alpha / r, w->tmp, r, B, r, 1.0f, y, out);
     }
 }
 
@@ -106,7 +106,7 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
             memcpy(kl + o, w->k + (size_t)i * kvd, sizeof(float) * kvd);
             memcpy(vl + o, w->v + (size_t)i * kvd, sizeof(float) * kvd);
         }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 2e5)
         for (int ih = 0; ih < N * H; ih++) {
             int i = ih / H, h = ih % H, kh = h / grp, np = pos[i] + 1;
             float *sc = w->att + (size_t)omp_get_thread_num() * kc->S;

@@ -16,6 +16,7 @@ struct lm_model {
     int max_B, B, T, n_valid;       /* prepared batch, last forward's shape */
     int32_t *ids, *targets;         /* copies of the last forward's batch */
     float *rope_cos, *rope_sin;     /* (seq, head_dim/2) */
+    int n_thr;                      /* OpenMP threads the scratch was sized for */
     /* LoRA (lora.c) */
     int lora_r; float lora_alpha;
     float *lora; size_t n_lora; lm_lora_params lp;        /* adapters, one allocation */
@@ -28,6 +29,11 @@ void *lm_calloc(size_t n_floats);
 void lm_params_point(lm_params *p, float *base, const lm_config *c);
 size_t lm_params_count(const lm_config *c);
 float lm_randn(sl_rng *r);
+void lm_blas_single_thread(void);
+/* row-major C = alpha op(A) op(B) + beta C, ta/tb: 1 = transposed */
+void lm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+             float beta, float *C, int ldc);
+void lm_gemv(const float *W, const float *x, float *y, int out, int in, float beta);
 void lm_mm_xwt(const float *x, const float *W, float *y, int N, int in, int out, float beta);
 void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int N, int d, float eps);
 void lm_rope(float *x, int N, int stride, int n_heads, int hd, const int *pos, int T, const float *cosT,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#include <omp.h>
 
 #include "lm/internal.h"
 
@@ -81,6 +82,8 @@ sl_status lm_model_new(const lm_config *c, lm_model **out, sl_err *err) {
     m->hd = c->d / c->n_head;
     m->kvd = c->n_kv_head * m->hd;
     m->n_params = lm_params_count(c);
+    m->n_thr = 1;
+    lm_blas_single_thread();
     m->params = lm_calloc(m->n_params);
     /* rope tables (seq, hd/2), angles in double as PyTorch's reference does */
     size_t nr = (size_t)c->seq * (m->hd / 2);
@@ -192,25 +195,23 @@ float *lm_model_tensor(lm_model *m, int i, char *name, size_t n_name, int shape[
 
 /* y[N, out] (+)= x[N, in] W[out, in]^T */
 void lm_mm_xwt(const float *x, const float *W, float *y, int N, int in, int out, float beta) {
-    if (N == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, out, in, 1.0f, W, in, x, 1, beta, y, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, in, 1.0f, x, in, W, in, beta, y, out);
+    if (N == 1) lm_gemv(W, x, y, out, in, beta);
+    else lm_gemm(0, 1, N, out, in, 1.0f, x, in, W, in, beta, y, out);
 }
 
 /* dx[N, in] (+)= dy[N, out] W[out, in] */
 static void mm_dx(const float *dy, const float *W, float *dx, int N, int in, int out, float beta) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, in, out, 1.0f, dy, out, W, in, beta, dx, in);
+    lm_gemm(0, 0, N, in, out, 1.0f, dy, out, W, in, beta, dx, in);
 }
 
 /* dW[out, in] += dy[N, out]^T x[N, in] */
 static void mm_dw(const float *dy, const float *x, float *dW, int N, int in, int out) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, out, x, in, 1.0f, dW, in);
+    lm_gemm(1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, dW, in);
 }
 
 /* out = x / sqrt(mean(x^2) + eps) * w, row by row; rstd saved per row */
 void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int N, int d, float eps) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)N * d > 65536)
     for (int i = 0; i < N; i++) {
         const float *xi = x + (size_t)i * d;
         float *oi = out + (size_t)i * d;
@@ -225,7 +226,7 @@ void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int
 /* dx += d/dx; dw += d/dw (dw accumulated in row order on one thread) */
 static void rmsnorm_bwd(const float *x, const float *w, const float *rstd, const float *dout, float *dx,
                         float *dw, int N, int d) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)N * d > 65536)
     for (int i = 0; i < N; i++) {
         const float *xi = x + (size_t)i * d, *gi = dout + (size_t)i * d;
         float *dxi = dx + (size_t)i * d;
@@ -248,7 +249,7 @@ static void rmsnorm_bwd(const float *x, const float *w, const float *rstd, const
 void lm_rope(float *x, int N, int stride, int n_heads, int hd, const int *pos, int T, const float *cosT,
              const float *sinT, float sign) {
     int h2 = hd / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)N * stride > 65536)
     for (int i = 0; i < N; i++) {
         int p = pos ? pos[i] : i % T;
         const float *cs = cosT + (size_t)p * h2, *sn = sinT + (size_t)p * h2;
@@ -314,7 +315,7 @@ typedef struct scratch {
 
 static size_t scratch_layout(const lm_model *m, int B, int T, scratch *s, float *base) {
     size_t BT = (size_t)B * T, d = m->c.d, f = m->c.ffn, kvd = m->kvd, V = m->c.vocab;
-    size_t sz[9] = {BT * d, BT * d, BT * d, BT * kvd, BT * kvd, BT * f, BT * f, (size_t)T * T, BT * V};
+    size_t sz[9] = {BT * d, BT * d, BT * d, BT * kvd, BT * kvd, BT * f, BT * f, (size_t)m->n_thr * T * T, BT * V};
     float **p[9] = {&s->dres, &s->dtmp, &s->dq, &s->dk, &s->dv, &s->dh1, &s->dh3, &s->dP, &s->dlogits};
     size_t n = 0;
     for (int i = 0; i < 9; i++) {
@@ -331,6 +332,7 @@ sl_status lm_model_train_init(lm_model *m, int max_batch, sl_err *err) {
     m->acts = NULL; m->scratch = NULL;
     acts a;
     scratch s;
+    m->n_thr = omp_get_max_threads();
     size_t na = acts_layout(m, max_batch, m->c.seq, &a, NULL);
     size_t ns = scratch_layout(m, max_batch, m->c.seq, &s, NULL);
     m->acts = lm_calloc(na);
@@ -367,7 +369,7 @@ static void proj_fwd(lm_model *m, int kind, int l, const float *x, const float *
         float *xa = lm_lora_xa(m, kind, l, N);
         lm_mm_xwt(x, A, xa, N, in, r, 0.0f);
         float s = m->lora_alpha / r;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, r, s, xa, r, Bm, r, 1.0f, y, out);
+        lm_gemm(0, 1, N, out, r, s, xa, r, Bm, r, 1.0f, y, out);
     }
 }
 
@@ -385,8 +387,8 @@ static void proj_bwd(lm_model *m, scratch *s, int kind, int l, const float *x, c
     float *dA = m->lg.a[kind] + (size_t)l * r * in, *dB = m->lg.b[kind] + (size_t)l * out * r;
     const float *xa = lm_lora_xa(m, kind, l, N);
     /* dB += sc dy^T xa ; dxa = sc dy B ; dA += dxa^T x ; dx += dxa A */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, r, N, sc, dy, out, xa, r, 1.0f, dB, r);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, r, out, sc, dy, out, Bm, r, 0.0f, m->lora_tmp, r);
+    lm_gemm(1, 0, out, r, N, sc, dy, out, xa, r, 1.0f, dB, r);
+    lm_gemm(0, 0, N, r, out, sc, dy, out, Bm, r, 0.0f, m->lora_tmp, r);
     mm_dw(m->lora_tmp, x, dA, N, in, r);
     mm_dx(m->lora_tmp, A, dx, N, in, r, 1.0f);
 }
@@ -396,7 +398,6 @@ static void proj_bwd(lm_model *m, scratch *s, int kind, int l, const float *x, c
 /* causal softmax of rows [r0, r1) of a (T x T) score block whose columns
  * [0, r1) are filled; writes zeros above the diagonal up to r1 */
 static void causal_softmax_rows(float *S, int T, int r0, int r1) {
-#pragma omp parallel for schedule(static)
     for (int i = r0; i < r1; i++) {
         float *row = S + (size_t)i * T;
         float mx = -INFINITY;
@@ -406,6 +407,83 @@ static void causal_softmax_rows(float *S, int T, int r0, int r1) {
         float inv = 1.0f / sum;
         for (int j = 0; j <= i; j++) row[j] *= inv;
         for (int j = i + 1; j < r1; j++) row[j] = 0.0f;
+    }
+}
+
+/* Causal attention for one layer, all (b, head) pairs. Work items are
+ * (b, kv head) groups so that the heads sharing a key/value head (GQA) run
+ * on one thread, which then owns that group's dK and dV rows in backward.
+ * Products are cut into blocks of ATT_BLK query rows that only see keys
+ * [0, r1): the masked upper triangle is never computed. */
+static void attn_fwd(const float *q, const float *k, const float *v, float *att, float *y, int B, int T, int d, int kvd,
+                     int H, int grp, int hd, float scale) {
+    int n_items = B * (H / grp);
+#pragma omp parallel for schedule(dynamic, 1) if (n_items > 1 && (double)T * T * hd * n_items > 1e6)
+    for (int it = 0; it < n_items; it++) {
+        int b = it / (H / grp), kh = it % (H / grp);
+        const float *kb = k + (size_t)b * T * kvd + (size_t)kh * hd;
+        const float *vb = v + (size_t)b * T * kvd + (size_t)kh * hd;
+        for (int h = kh * grp; h < (kh + 1) * grp; h++) {
+            const float *qb = q + (size_t)b * T * d + (size_t)h * hd;
+            float *P = att + ((size_t)b * H + h) * T * T;
+            float *yb = y + (size_t)b * T * d + (size_t)h * hd;
+            for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
+                int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hd, scale, qb + (size_t)r0 * d, d,
+                            kb, kvd, 0.0f, P + (size_t)r0 * T, T);
+                causal_softmax_rows(P, T, r0, r1);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hd, r1, 1.0f, P + (size_t)r0 * T, T,
+                            vb, kvd, 0.0f, yb + (size_t)r0 * d, d);
+            }
+        }
+    }
+}
+
+/* dq (B*T, d), dk and dv (B*T, kvd) from dy; dPs holds n_thr (T, T) buffers */
+static void attn_bwd(const float *q, const float *k, const float *v, const float *att, const float *dy, float *dq,
+                     float *dk, float *dv, float *dPs, int B, int T, int d, int kvd, int H, int grp, int hd, float scale,
+                     int n_thr) {
+    int n_items = B * (H / grp);
+    memset(dk, 0, sizeof(float) * (size_t)B * T * kvd);
+    memset(dv, 0, sizeof(float) * (size_t)B * T * kvd);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_thr) if (n_items > 1 && (double)T * T * hd * n_items > 1e6)
+    for (int it = 0; it < n_items; it++) {
+        int b = it / (H / grp), kh = it % (H / grp);
+        float *dP = dPs + (size_t)omp_get_thread_num() * T * T;
+        const float *kb = k + (size_t)b * T * kvd + (size_t)kh * hd;
+        const float *vb = v + (size_t)b * T * kvd + (size_t)kh * hd;
+        float *dkb = dk + (size_t)b * T * kvd + (size_t)kh * hd;
+        float *dvb = dv + (size_t)b * T * kvd + (size_t)kh * hd;
+        for (int h = kh * grp; h < (kh + 1) * grp; h++) {
+            const float *qb = q + (size_t)b * T * d + (size_t)h * hd;
+            const float *P = att + ((size_t)b * H + h) * T * T;
+            const float *dyb = dy + (size_t)b * T * d + (size_t)h * hd;
+            float *dqb = dq + (size_t)b * T * d + (size_t)h * hd;
+            for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
+                int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, nr = r1 - r0;
+                float *dPb = dP + (size_t)r0 * T;
+                const float *Pb = P + (size_t)r0 * T;
+                /* dP = dY V^T ; dV += P^T dY */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, r1, hd, 1.0f, dyb + (size_t)r0 * d, d, vb, kvd,
+                            0.0f, dPb, T);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hd, nr, 1.0f, Pb, T, dyb + (size_t)r0 * d, d,
+                            1.0f, dvb, kvd);
+                /* dS = P (dP - rowdot(P, dP)) * scale, in place; zero above the diagonal */
+                for (int i = r0; i < r1; i++) {
+                    const float *pr = P + (size_t)i * T;
+                    float *dr = dP + (size_t)i * T;
+                    float dot = 0.0f;
+                    for (int j = 0; j <= i; j++) dot += pr[j] * dr[j];
+                    for (int j = 0; j <= i; j++) dr[j] = pr[j] * (dr[j] - dot) * scale;
+                    for (int j = i + 1; j < r1; j++) dr[j] = 0.0f;
+                }
+                /* dQ = dS K ; dK += dS^T Q */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, hd, r1, 1.0f, dPb, T, kb, kvd, 0.0f,
+                            dqb + (size_t)r0 * d, d);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hd, nr, 1.0f, dPb, T, qb + (size_t)r0 * d, d,
+                            1.0f, dkb, kvd);
+            }
+        }
     }
 }
 
@@ -443,34 +521,16 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
         proj_fwd(m, 2, l, hn1, p->wv + (size_t)l * kvd * d, v, BT, d, kvd);
         lm_rope(q, BT, d, H, hd, NULL, T, m->rope_cos, m->rope_sin, 1.0f);
         lm_rope(k, BT, kvd, c->n_kv_head, hd, NULL, T, m->rope_cos, m->rope_sin, 1.0f);
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < H; h++) {
-                const float *qb = q + (size_t)b * T * d + (size_t)h * hd;
-                const float *kb = k + (size_t)b * T * kvd + (size_t)(h / grp) * hd;
-                const float *vb = v + (size_t)b * T * kvd + (size_t)(h / grp) * hd;
-                float *P = att + ((size_t)b * H + h) * T * T;
-                float *yb = y + (size_t)b * T * d + (size_t)h * hd;
-                for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
-                    int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T;
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hd, scale, qb + (size_t)r0 * d, d,
-                                kb, kvd, 0.0f, P + (size_t)r0 * T, T);
-                    causal_softmax_rows(P, T, r0, r1);
-                }
-                for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
-                    int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T;
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hd, r1, 1.0f, P + (size_t)r0 * T, T,
-                                vb, kvd, 0.0f, yb + (size_t)r0 * d, d);
-                }
-            }
+        attn_fwd(q, k, v, att, y, B, T, d, kvd, H, grp, hd, scale);
         /* res1 = x + y wo^T */
         proj_fwd(m, 3, l, y, p->wo + (size_t)l * d * d, res1, BT, d, d);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (BT * d > 65536)
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < d; j++) res1[(size_t)i * d + j] += x[(size_t)i * d + j];
         lm_rmsnorm_fwd(res1, p->mlp_norm + (size_t)l * d, hn2, a.rstd2 + (size_t)l * BT, BT, d, c->norm_eps);
         proj_fwd(m, 4, l, hn2, p->w1 + (size_t)l * f * d, h1, BT, d, f);
         proj_fwd(m, 5, l, hn2, p->w3 + (size_t)l * f * d, h3, BT, d, f);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (BT * d > 65536)
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < f; j++) {
                 size_t o = (size_t)i * f + j;
@@ -478,7 +538,7 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
             }
         float *xn = l + 1 < c->n_layer ? a.res0 + (size_t)(l + 1) * BT * d : a.resf;
         proj_fwd(m, 6, l, g, p->w2 + (size_t)l * d * f, xn, BT, f, d);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (BT * d > 65536)
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < d; j++) xn[(size_t)i * d + j] += res1[(size_t)i * d + j];
     }
@@ -494,7 +554,7 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
     scratch s;
     scratch_layout(m, B, T, &s, m->scratch);
     float *row_loss = s.dres; /* reuse as (BT) */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)BT * V > 65536)
     for (int i = 0; i < BT; i++) {
         int t = m->targets[i];
         if (t < 0) { row_loss[i] = 0.0f; continue; }
@@ -536,7 +596,7 @@ void lm_model_backward(lm_model *m, float loss_scale) {
     float inv_n = loss_scale / (float)m->n_valid;
 
     /* dlogits = (softmax - onehot) / n */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)BT * V > 65536)
     for (int i = 0; i < BT; i++) {
         float *dl = s.dlogits + (size_t)i * V;
         int t = m->targets[i];
@@ -567,7 +627,7 @@ void lm_model_backward(lm_model *m, float loss_scale) {
         /* MLP: xn = res1 + w2(g); dres flows to res1 directly */
         proj_bwd(m, &s, 6, l, g, p->w2 + (size_t)l * d * f, gp->w2 + (size_t)l * d * f, s.dres, s.dh1, 0.0f, BT, f, d);
         /* s.dh1 holds dg; split into dh1 (gate) and dh3 (up) */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (BT * d > 65536)
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < f; j++) {
                 size_t o = (size_t)i * f + j;
@@ -582,48 +642,7 @@ void lm_model_backward(lm_model *m, float loss_scale) {
         /* attention: res1 = x + wo(y) */
         proj_bwd(m, &s, 3, l, y, p->wo + (size_t)l * d * d, gp->wo + (size_t)l * d * d, s.dres, s.dtmp, 0.0f, BT, d, d);
         /* s.dtmp = dy */
-        memset(s.dk, 0, sizeof(float) * (size_t)BT * kvd);
-        memset(s.dv, 0, sizeof(float) * (size_t)BT * kvd);
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < H; h++) {
-                const float *qb = q + (size_t)b * T * d + (size_t)h * hd;
-                const float *kb = k + (size_t)b * T * kvd + (size_t)(h / grp) * hd;
-                const float *vb = v + (size_t)b * T * kvd + (size_t)(h / grp) * hd;
-                const float *P = att + ((size_t)b * H + h) * T * T;
-                const float *dyb = s.dtmp + (size_t)b * T * d + (size_t)h * hd;
-                float *dqb = s.dq + (size_t)b * T * d + (size_t)h * hd;
-                float *dkb = s.dk + (size_t)b * T * kvd + (size_t)(h / grp) * hd;
-                float *dvb = s.dv + (size_t)b * T * kvd + (size_t)(h / grp) * hd;
-                float *dP = s.dP;
-                for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
-                    int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, nr = r1 - r0;
-                    /* dP = dY V^T ; dV += P^T dY */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, r1, hd, 1.0f, dyb + (size_t)r0 * d, d,
-                                vb, kvd, 0.0f, dP + (size_t)r0 * T, T);
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hd, nr, 1.0f, P + (size_t)r0 * T, T,
-                                dyb + (size_t)r0 * d, d, 1.0f, dvb, kvd);
-                }
-                /* dS = P (dP - rowdot(P, dP)) * scale, in place in dP */
-#pragma omp parallel for schedule(static)
-                for (int i = 0; i < T; i++) {
-                    const float *pr = P + (size_t)i * T;
-                    float *dr = dP + (size_t)i * T;
-                    float dot = 0.0f;
-                    for (int j = 0; j <= i; j++) dot += pr[j] * dr[j];
-                    for (int j = 0; j <= i; j++) dr[j] = pr[j] * (dr[j] - dot) * scale;
-                    int r1 = (i / ATT_BLK + 1) * ATT_BLK;
-                    if (r1 > T) r1 = T;
-                    for (int j = i + 1; j < r1; j++) dr[j] = 0.0f;
-                }
-                for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
-                    int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, nr = r1 - r0;
-                    /* dQ = dS K ; dK += dS^T Q */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, hd, r1, 1.0f, dP + (size_t)r0 * T, T,
-                                kb, kvd, 0.0f, dqb + (size_t)r0 * d, d);
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hd, nr, 1.0f, dP + (size_t)r0 * T, T,
-                                qb + (size_t)r0 * d, d, 1.0f, dkb, kvd);
-                }
-            }
+        attn_bwd(q, k, v, att, s.dtmp, s.dq, s.dk, s.dv, s.dP, B, T, d, kvd, H, grp, hd, scale, m->n_thr);
         /* undo RoPE on dq, dk (the rotation is orthogonal: its transpose is the inverse) */
         lm_rope(s.dq, BT, d, H, hd, NULL, T, m->rope_cos, m->rope_sin, -1.0f);
         lm_rope(s.dk, BT, kvd, c->n_kv_head, hd, NULL, T, m->rope_cos, m->rope_sin, -1.0f);
@@ -660,7 +679,7 @@ float lm_model_adamw_step(lm_model *m, const lm_adamw *o, float lr, long step) {
     size_t n_ch = (n + CH - 1) / CH;
     double *part = malloc(sizeof(double) * (n_ch ? n_ch : 1));
     if (!part) return NAN;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_ch > 16)
     for (size_t ci = 0; ci < n_ch; ci++) {
         size_t e = (ci + 1) * CH < n ? (ci + 1) * CH : n;
         double ss = 0.0;
@@ -677,7 +696,7 @@ float lm_model_adamw_step(lm_model *m, const lm_adamw *o, float lr, long step) {
     float bc1 = 1.0f - powf(b1, (float)step), bc2 = 1.0f - powf(b2, (float)step);
     float *mm = m->adam_m, *vv = m->adam_v;
     float decay = 1.0f - lr * o->weight_decay, step_size = lr / bc1, bc2s = sqrtf(bc2);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) {
         float g = gr[i] * clip;
         w[i] *= decay;

@@ -293,6 +293,26 @@ static float eval_loss(lm_model *m, const lm_sft_data *val, int B, int n_batches
     return cnt ? (float)(tot / cnt) : NAN;
 }
 
+/* the prompt and target strings of every record, separated by <|endoftext|>
+ * (a boundary the tokenizer trainer does not merge across) */
+static sl_status jsonl_texts(const char *path, const char *pf, const char *tf, sl_buf *out, sl_err *err) {
+    char *txt;
+    size_t n;
+    sl_status st = sl_file_read(path, &txt, &n, 0, err);
+    if (st) return st;
+    for (char *p = txt, *nl; p < txt + n; p = nl + 1) {
+        nl = memchr(p, '\n', txt + n - p);
+        if (!nl) nl = txt + n;
+        cJSON *j = cJSON_ParseWithLength(p, nl - p);
+        cJSON *a = cJSON_GetObjectItem(j, pf), *b = cJSON_GetObjectItem(j, tf);
+        if (cJSON_IsString(a)) { sl_buf_puts(out, a->valuestring); sl_buf_puts(out, "<|endoftext|>"); }
+        if (cJSON_IsString(b)) { sl_buf_puts(out, b->valuestring); sl_buf_puts(out, "<|endoftext|>"); }
+        cJSON_Delete(j);
+    }
+    free(txt);
+    return out->failed ? sl_err_set(err, SL_ERR_NOMEM, "out of memory") : SL_OK;
+}
+
 static int file_exists(const char *p) { FILE *f = fopen(p, "rb"); if (f) fclose(f); return f != NULL; }
 
 sl_status lm_train_run(const lm_train_cfg *cfg, lm_progress_fn progress, void *ctx, sl_err *err) {
@@ -322,12 +342,13 @@ sl_status lm_train_run(const lm_train_cfg *cfg, lm_progress_fn progress, void *c
             if ((st = lm_tokenizer_load(cfg->tokenizer_path, &tok, err))) goto out;
         } else {
             /* train a tokenizer on the training texts */
-            char *txt;
-            size_t n;
-            if ((st = sl_file_read(cfg->train_path, &txt, &n, 0, err))) goto out;
-            const char *t = txt;
+            sl_buf all;
+            sl_buf_init(&all);
+            if ((st = jsonl_texts(cfg->train_path, cfg->prompt_field, cfg->target_field, &all, err))) { sl_buf_release(&all); goto out; }
+            const char *t = all.data ? all.data : "";
+            size_t n = all.len;
             st = lm_tokenizer_train(&t, &n, 1, cfg->tok_vocab, LM_PRETOK_STEP, &tok, err);
-            free(txt);
+            sl_buf_release(&all);
             if (st) goto out;
         }
         lm_config mc = cfg->model;
