@@ -260,6 +260,7 @@ typedef struct lm_train_cfg {
     uint64_t seed;
     int lora_rank; float lora_alpha;
     int resume;
+    long stop_after;                        /* end this run (after saving) at this step; 0 = run to steps */
 } lm_train_cfg;
 
 void lm_train_cfg_default(lm_train_cfg *c);

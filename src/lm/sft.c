@@ -23,7 +23,7 @@
 
 void lm_train_cfg_default(lm_train_cfg *c) {
     memset(c, 0, sizeof *c);
-    c->model = (lm_config){0, 128, 4, 4, 4, 344, 256, 0, 10000.0f, 1e-5f};
+    c->model = (lm_config){0, 128, 4, 4, 0, 344, 256, 0, 10000.0f, 1e-5f};   /* n_kv_head 0: = n_head */
     strcpy(c->prompt_field, "prompt");
     strcpy(c->target_field, "step");
     c->tok_vocab = 2048;
@@ -77,7 +77,7 @@ sl_status lm_train_cfg_from_json(const char *json, lm_train_cfg *c, sl_err *err)
         {"grad_clip", 2, &c->grad_clip, 0, 1e9}, {"val_every", 0, &c->val_every, 0, 1e9},
         {"save_every", 0, &c->save_every, 0, 1e9}, {"val_batches", 0, &c->val_batches, 0, 1e9},
         {"lora_rank", 0, &c->lora_rank, 0, 4096}, {"lora_alpha", 2, &c->lora_alpha, 0, 1e6},
-        {"resume", 0, &c->resume, 0, 1}, {"rope_theta", 2, &c->model.rope_theta, 1, 1e9}};
+        {"resume", 0, &c->resume, 0, 1}, {"stop_after", 1, &c->stop_after, 0, 1e12}, {"rope_theta", 2, &c->model.rope_theta, 1, 1e9}};
     for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
         double v = 0;
         int r = get_num(j, nums[i].k, &v);
@@ -428,8 +428,10 @@ sl_status lm_train_run(const lm_train_cfg *cfg, lm_progress_fn progress, void *c
                 progress(ctx, &p);
             }
         }
-        if ((cfg->save_every > 0 && step % cfg->save_every == 0) || step == cfg->steps)
+        int stop = cfg->stop_after > 0 && step >= cfg->stop_after;
+        if ((cfg->save_every > 0 && step % cfg->save_every == 0) || step == cfg->steps || stop)
             if ((st = save_all(m, tok, cfg, step, err))) goto out;
+        if (stop) break;
     }
     if (start >= cfg->steps && (st = save_all(m, tok, cfg, start, err))) goto out;
 out:
