@@ -11,7 +11,10 @@
 static const char *usage =
     "usage: steplm sample --model DIR (--prompt TEXT | --prompt-file F) [--n G] [--temperature T]\n"
     "                     [--top-k K] [--top-p P] [--rep-penalty R] [--seed S] [--max-new N]\n"
-    "                     [--stop STR]... [--lora FILE] [--json] [--verbose]\n\n"
+    "                     [--stop STR]... [--lora FILE] [--json] [--verbose]\n"
+    "       steplm sample --model DIR --eval FILE.jsonl [--prompt-field F] [--target-field F] [--json]\n\n"
+    "--eval greedy-decodes the prompt of every record and counts exact (byte for byte)\n"
+    "reproductions of its target.\n"
     "Generates G samples from one prompt (prefilled once, decoded together). Temperature 0\n"
     "is greedy. A sample ends at <|endoftext|>, a stop string, N new tokens or the model's\n"
     "context length. The prompt may contain the special-token strings (<|endoftext|>,\n"
@@ -20,7 +23,8 @@ static const char *usage =
 static int run(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) { fputs(usage, stdout); return CLI_OK; }
     lm_cli_ensure_blas_env(argc, argv);
-    const char *dir = NULL, *prompt = NULL, *pfile = NULL, *lora = NULL;
+    const char *dir = NULL, *prompt = NULL, *pfile = NULL, *lora = NULL, *eval = NULL;
+    const char *pfield = "prompt", *tfield = "step";
     const char *stops[16];
     int n_stop = 0, json = 0, verbose = 0;
     lm_sample_opts o;
@@ -36,6 +40,9 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--prompt")) prompt = v;
         else if (!strcmp(a, "--prompt-file")) pfile = v;
         else if (!strcmp(a, "--lora")) lora = v;
+        else if (!strcmp(a, "--eval")) eval = v;
+        else if (!strcmp(a, "--prompt-field")) pfield = v;
+        else if (!strcmp(a, "--target-field")) tfield = v;
         else if (!strcmp(a, "--n")) o.n_samples = atoi(v);
         else if (!strcmp(a, "--temperature")) o.temperature = (float)atof(v);
         else if (!strcmp(a, "--top-k")) o.top_k = atoi(v);
@@ -45,6 +52,33 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--max-new")) o.max_new = atoi(v);
         else if (!strcmp(a, "--stop")) { if (n_stop == 16) return cli_usage_error("sample", "at most 16 --stop strings"); stops[n_stop++] = v; }
         else return cli_usage_error("sample", "unknown option '%s'", a);
+    }
+    if (dir && eval && !prompt && !pfile) {
+        sl_err err = {0};
+        lm_model *m;
+        lm_tokenizer *tok;
+        if (lm_checkpoint_load(dir, &m, &tok, &err)) { cli_print_err(&err); return CLI_FAIL; }
+        if (!tok) { fprintf(stderr, "steplm sample: error: %s has no tokenizer.bpe\n", dir); lm_model_free(m); return CLI_FAIL; }
+        lm_sft_data d;
+        int rc = CLI_OK, n_ok = 0;
+        double t0 = sl_time_sec();
+        if (lm_sft_load_jsonl(eval, tok, pfield, tfield, lm_model_config(m)->seq, &d, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+        else {
+            int *ex = calloc(d.n ? d.n : 1, sizeof(int));
+            if (lm_sft_exact_match(m, tok, &d, &n_ok, ex, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+            else {
+                if (json) printf("{\"records\": %zu, \"exact\": %d, \"seconds\": %.2f}\n", d.n, n_ok, sl_time_sec() - t0);
+                else {
+                    printf("exact %d / %zu\n", n_ok, d.n);
+                    for (size_t i = 0; i < d.n; i++) if (!ex[i]) printf("  record %zu differs\n", i + 1);
+                }
+            }
+            free(ex);
+            lm_sft_data_release(&d);
+        }
+        lm_tokenizer_free(tok);
+        lm_model_free(m);
+        return rc;
     }
     if (!dir || (!prompt == !pfile)) return cli_usage_error("sample", "--model DIR and one of --prompt / --prompt-file are required");
     if (o.n_samples < 1 || o.n_samples > 4096) return cli_usage_error("sample", "--n must be in [1, 4096]");

@@ -288,6 +288,12 @@ void lm_sft_data_release(lm_sft_data *d);
 void lm_sft_make_batch(const lm_sft_data *d, const size_t *idx, int B, int T, int32_t *ids,
                        int32_t *targets);
 
+/* Greedy-decode each example's prompt (ending at <|endoftext|>) and count
+ * the examples whose output bytes equal the target's bytes exactly.
+ * exact[i] (if non-NULL, d->n entries) gets 1 per exact example. */
+sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, int *n_exact, int *exact,
+                             sl_err *err);
+
 /* Run SFT per cfg. Writes checkpoints to cfg->out_dir (config.json,
  * model.safetensors, tokenizer.bpe, optim.safetensors, lora.safetensors). */
 sl_status lm_train_run(const lm_train_cfg *cfg, lm_progress_fn progress, void *ctx, sl_err *err);

@@ -442,3 +442,36 @@ out:
     lm_tokenizer_free(tok);
     return st;
 }
+
+sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, int *n_exact, int *exact,
+                             sl_err *err) {
+    *n_exact = 0;
+    sl_buf want, got;
+    sl_buf_init(&want);
+    sl_buf_init(&got);
+    sl_status st = SL_OK;
+    for (size_t i = 0; i < d->n; i++) {
+        int np = d->n_prompt[i], nt = d->n_ids[i] - np;
+        if (exact) exact[i] = 0;
+        if (np < 1) continue;
+        /* the target without its end token */
+        int body = nt > 0 && d->ids[i][d->n_ids[i] - 1] == LM_TOK_EOT ? nt - 1 : nt;
+        lm_sample_opts o;
+        lm_sample_opts_default(&o);
+        o.temperature = 0;
+        o.max_new = body + 8;
+        o.stop_token = LM_TOK_EOT;
+        lm_generation g;
+        if ((st = lm_generate(m, d->ids[i], np, &o, &g, err))) break;
+        sl_buf_clear(&want);
+        sl_buf_clear(&got);
+        lm_tokenizer_decode(tok, d->ids[i] + np, (size_t)body, &want, NULL);
+        lm_tokenizer_decode(tok, g.tokens[0], (size_t)g.n_tokens[0], &got, NULL);
+        int ok = g.stop_reason[0] == 1 && want.len == got.len && (!want.len || !memcmp(want.data, got.data, want.len));
+        lm_generation_release(&g);
+        if (ok) { (*n_exact)++; if (exact) exact[i] = 1; }
+    }
+    sl_buf_release(&want);
+    sl_buf_release(&got);
+    return st;
+}
