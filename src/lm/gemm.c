@@ -14,7 +14,7 @@
 
 #include "lm/internal.h"
 
-#define SPLIT_MIN_FLOP 4e6
+#define SPLIT_MIN_FLOP 2e7   /* below ~0.1 ms of work a parallel region costs more than it saves on a busy machine */
 
 void lm_blas_single_thread(void) { openblas_set_num_threads(1); }
 
@@ -52,7 +52,7 @@ void lm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, i
 
 /* y[out] (+)= W[out, in] x[in], rows of W split across threads */
 void lm_gemv(const float *W, const float *x, float *y, int out, int in, float beta) {
-    if (omp_in_parallel() || omp_get_max_threads() < 2 || 2.0 * out * in < SPLIT_MIN_FLOP / 8) {
+    if (omp_in_parallel() || omp_get_max_threads() < 2 || 2.0 * out * in < SPLIT_MIN_FLOP / 16) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, out, in, 1.0f, W, in, x, 1, beta, y, 1);
         return;
     }

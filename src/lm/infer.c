@@ -106,7 +106,7 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
             memcpy(kl + o, w->k + (size_t)i * kvd, sizeof(float) * kvd);
             memcpy(vl + o, w->v + (size_t)i * kvd, sizeof(float) * kvd);
         }
-#pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 2e5)
+#pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 4e6)
         for (int ih = 0; ih < N * H; ih++) {
             int i = ih / H, h = ih % H, kh = h / grp, np = pos[i] + 1;
             float *sc = w->att + (size_t)omp_get_thread_num() * kc->S;

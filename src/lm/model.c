@@ -211,7 +211,7 @@ static void mm_dw(const float *dy, const float *x, float *dW, int N, int in, int
 
 /* out = x / sqrt(mean(x^2) + eps) * w, row by row; rstd saved per row */
 void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int N, int d, float eps) {
-#pragma omp parallel for schedule(static) if ((size_t)N * d > 65536)
+#pragma omp parallel for schedule(static) if ((size_t)N * d > (1 << 18))
     for (int i = 0; i < N; i++) {
         const float *xi = x + (size_t)i * d;
         float *oi = out + (size_t)i * d;
@@ -226,7 +226,7 @@ void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int
 /* dx += d/dx; dw += d/dw (dw accumulated in row order on one thread) */
 static void rmsnorm_bwd(const float *x, const float *w, const float *rstd, const float *dout, float *dx,
                         float *dw, int N, int d) {
-#pragma omp parallel for schedule(static) if ((size_t)N * d > 65536)
+#pragma omp parallel for schedule(static) if ((size_t)N * d > (1 << 18))
     for (int i = 0; i < N; i++) {
         const float *xi = x + (size_t)i * d, *gi = dout + (size_t)i * d;
         float *dxi = dx + (size_t)i * d;
@@ -249,7 +249,7 @@ static void rmsnorm_bwd(const float *x, const float *w, const float *rstd, const
 void lm_rope(float *x, int N, int stride, int n_heads, int hd, const int *pos, int T, const float *cosT,
              const float *sinT, float sign) {
     int h2 = hd / 2;
-#pragma omp parallel for schedule(static) if ((size_t)N * stride > 65536)
+#pragma omp parallel for schedule(static) if ((size_t)N * stride > (1 << 18))
     for (int i = 0; i < N; i++) {
         int p = pos ? pos[i] : i % T;
         const float *cs = cosT + (size_t)p * h2, *sn = sinT + (size_t)p * h2;
@@ -418,7 +418,7 @@ static void causal_softmax_rows(float *S, int T, int r0, int r1) {
 static void attn_fwd(const float *q, const float *k, const float *v, float *att, float *y, int B, int T, int d, int kvd,
                      int H, int grp, int hd, float scale) {
     int n_items = B * (H / grp);
-#pragma omp parallel for schedule(dynamic, 1) if (n_items > 1 && (double)T * T * hd * n_items > 1e6)
+#pragma omp parallel for schedule(dynamic, 1) if (n_items > 1 && (double)T * T * hd * n_items > 2e7)
     for (int it = 0; it < n_items; it++) {
         int b = it / (H / grp), kh = it % (H / grp);
         const float *kb = k + (size_t)b * T * kvd + (size_t)kh * hd;
@@ -446,7 +446,7 @@ static void attn_bwd(const float *q, const float *k, const float *v, const float
     int n_items = B * (H / grp);
     memset(dk, 0, sizeof(float) * (size_t)B * T * kvd);
     memset(dv, 0, sizeof(float) * (size_t)B * T * kvd);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n_thr) if (n_items > 1 && (double)T * T * hd * n_items > 1e6)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_thr) if (n_items > 1 && (double)T * T * hd * n_items > 2e7)
     for (int it = 0; it < n_items; it++) {
         int b = it / (H / grp), kh = it % (H / grp);
         float *dP = dPs + (size_t)omp_get_thread_num() * T * T;
@@ -524,13 +524,13 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
         attn_fwd(q, k, v, att, y, B, T, d, kvd, H, grp, hd, scale);
         /* res1 = x + y wo^T */
         proj_fwd(m, 3, l, y, p->wo + (size_t)l * d * d, res1, BT, d, d);
-#pragma omp parallel for schedule(static) if (BT * d > 65536)
+#pragma omp parallel for schedule(static) if (BT * d > (1 << 18))
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < d; j++) res1[(size_t)i * d + j] += x[(size_t)i * d + j];
         lm_rmsnorm_fwd(res1, p->mlp_norm + (size_t)l * d, hn2, a.rstd2 + (size_t)l * BT, BT, d, c->norm_eps);
         proj_fwd(m, 4, l, hn2, p->w1 + (size_t)l * f * d, h1, BT, d, f);
         proj_fwd(m, 5, l, hn2, p->w3 + (size_t)l * f * d, h3, BT, d, f);
-#pragma omp parallel for schedule(static) if (BT * d > 65536)
+#pragma omp parallel for schedule(static) if (BT * d > (1 << 18))
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < f; j++) {
                 size_t o = (size_t)i * f + j;
@@ -538,7 +538,7 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
             }
         float *xn = l + 1 < c->n_layer ? a.res0 + (size_t)(l + 1) * BT * d : a.resf;
         proj_fwd(m, 6, l, g, p->w2 + (size_t)l * d * f, xn, BT, f, d);
-#pragma omp parallel for schedule(static) if (BT * d > 65536)
+#pragma omp parallel for schedule(static) if (BT * d > (1 << 18))
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < d; j++) xn[(size_t)i * d + j] += res1[(size_t)i * d + j];
     }
@@ -554,7 +554,7 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
     scratch s;
     scratch_layout(m, B, T, &s, m->scratch);
     float *row_loss = s.dres; /* reuse as (BT) */
-#pragma omp parallel for schedule(static) if ((size_t)BT * V > 65536)
+#pragma omp parallel for schedule(static) if ((size_t)BT * V > (1 << 18))
     for (int i = 0; i < BT; i++) {
         int t = m->targets[i];
         if (t < 0) { row_loss[i] = 0.0f; continue; }
@@ -596,7 +596,7 @@ void lm_model_backward(lm_model *m, float loss_scale) {
     float inv_n = loss_scale / (float)m->n_valid;
 
     /* dlogits = (softmax - onehot) / n */
-#pragma omp parallel for schedule(static) if ((size_t)BT * V > 65536)
+#pragma omp parallel for schedule(static) if ((size_t)BT * V > (1 << 18))
     for (int i = 0; i < BT; i++) {
         float *dl = s.dlogits + (size_t)i * V;
         int t = m->targets[i];
@@ -627,7 +627,7 @@ void lm_model_backward(lm_model *m, float loss_scale) {
         /* MLP: xn = res1 + w2(g); dres flows to res1 directly */
         proj_bwd(m, &s, 6, l, g, p->w2 + (size_t)l * d * f, gp->w2 + (size_t)l * d * f, s.dres, s.dh1, 0.0f, BT, f, d);
         /* s.dh1 holds dg; split into dh1 (gate) and dh3 (up) */
-#pragma omp parallel for schedule(static) if (BT * d > 65536)
+#pragma omp parallel for schedule(static) if (BT * d > (1 << 18))
         for (int i = 0; i < BT; i++)
             for (int j = 0; j < f; j++) {
                 size_t o = (size_t)i * f + j;
@@ -679,7 +679,7 @@ float lm_model_adamw_step(lm_model *m, const lm_adamw *o, float lr, long step) {
     size_t n_ch = (n + CH - 1) / CH;
     double *part = malloc(sizeof(double) * (n_ch ? n_ch : 1));
     if (!part) return NAN;
-#pragma omp parallel for schedule(static) if (n_ch > 16)
+#pragma omp parallel for schedule(static) if (n_ch > 64)
     for (size_t ci = 0; ci < n_ch; ci++) {
         size_t e = (ci + 1) * CH < n ? (ci + 1) * CH : n;
         double ss = 0.0;
@@ -696,7 +696,7 @@ float lm_model_adamw_step(lm_model *m, const lm_adamw *o, float lr, long step) {
     float bc1 = 1.0f - powf(b1, (float)step), bc2 = 1.0f - powf(b2, (float)step);
     float *mm = m->adam_m, *vv = m->adam_v;
     float decay = 1.0f - lr * o->weight_decay, step_size = lr / bc1, bc2s = sqrtf(bc2);
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > (1 << 18))
     for (size_t i = 0; i < n; i++) {
         float g = gr[i] * clip;
         w[i] *= decay;
