@@ -279,6 +279,7 @@ typedef void (*lm_progress_fn)(void *ctx, const lm_train_progress *p);
 typedef struct lm_sft_data {
     int32_t **ids; int *n_ids; int *n_prompt;
     size_t n;
+    size_t n_skipped;   /* records whose prompt leaves no target token within max_len */
 } lm_sft_data;
 sl_status lm_sft_load_jsonl(const char *path, lm_tokenizer *tok, const char *prompt_field,
                             const char *target_field, int max_len, lm_sft_data *out, sl_err *err);

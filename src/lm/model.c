@@ -111,11 +111,11 @@ sl_status lm_model_new(const lm_config *c, lm_model **out, sl_err *err) {
 
 void lm_model_free(lm_model *m) {
     if (!m) return;
+    lm_lora_detach(m);   /* first: it owns the moments while adapters are attached */
     free(m->params); free(m->grads); free(m->adam_m); free(m->adam_v);
     free(m->acts); free(m->scratch);
     free(m->rope_cos); free(m->rope_sin);
     free(m->ids); free(m->targets);
-    lm_lora_detach(m);
     free(m);
 }
 
