@@ -236,6 +236,8 @@ sl_status lm_model_save_safetensors(lm_model *m, const char *path, sl_err *err);
 sl_status lm_model_load_safetensors(lm_model *m, const char *path, sl_err *err);
 sl_status lm_lora_save(lm_model *m, const char *path, sl_err *err);
 sl_status lm_lora_load(lm_model *m, const char *path, sl_err *err);
+/* Attach adapters with the rank and alpha recorded in the file, then load them. */
+sl_status lm_lora_attach_file(lm_model *m, const char *path, sl_err *err);
 
 sl_status lm_config_to_json(const lm_config *c, sl_buf *out);
 sl_status lm_config_from_json(const char *json, lm_config *c, sl_err *err);

@@ -246,6 +246,25 @@ static sl_status lora_io(lm_model *m, const char *path, int save, sl_err *err) {
 sl_status lm_lora_save(lm_model *m, const char *path, sl_err *err) { return lora_io(m, path, 1, err); }
 sl_status lm_lora_load(lm_model *m, const char *path, sl_err *err) { return lora_io(m, path, 0, err); }
 
+sl_status lm_lora_attach_file(lm_model *m, const char *path, sl_err *err) {
+    char *meta = NULL;
+    sl_status st = lm_st_read(path, NULL, 0, &meta, err);
+    if (st) return st;
+    cJSON *j = cJSON_Parse(meta ? meta : "{}");
+    cJSON *r = cJSON_GetObjectItem(j, "lora_rank"), *a = cJSON_GetObjectItem(j, "lora_alpha");
+    int rank = cJSON_IsString(r) ? atoi(r->valuestring) : 0;
+    float alpha = cJSON_IsString(a) ? (float)atof(a->valuestring) : (float)rank;
+    cJSON_Delete(j);
+    free(meta);
+    if (rank < 1) {
+        sl_err_set(err, SL_ERR_INVALID, "no lora_rank in the file's metadata");
+        if (err) snprintf(err->file, sizeof err->file, "%.255s", path);
+        return SL_ERR_INVALID;
+    }
+    if ((st = lm_lora_attach(m, rank, alpha, 0, err))) return st;
+    return lm_lora_load(m, path, err);
+}
+
 /* ---- config.json ------------------------------------------------------------- */
 
 sl_status lm_config_to_json(const lm_config *c, sl_buf *out) {
