@@ -74,5 +74,8 @@ sl_status lm_st_write(const char *path, const lm_st_entry *e, int n, const char 
 /* Read into the named destinations; every entry must be present with its
  * shape. *meta gets the __metadata__ object as JSON text (malloc'd) if non-NULL. */
 sl_status lm_st_read(const char *path, const lm_st_entry *e, int n, char **meta, sl_err *err);
+/* the same on a buffer already in memory (path only names it in errors) */
+sl_status lm_st_parse(const char *raw, size_t n_raw, const char *path, const lm_st_entry *e, int n, char **meta,
+                      sl_err *err);
 
 #endif
