@@ -25,7 +25,7 @@ int main(void) {
     lm_train_cfg c;
     lm_train_cfg_default(&c);
     const char *js = "{\"train\": \"build/test_lm_overfit.jsonl\", \"out\": \"build/test_lm_overfit\", \"tok_vocab\": 320,"
-                     " \"d\": 64, \"n_layer\": 2, \"n_head\": 4, \"ffn\": 128, \"seq\": 64, \"batch\": 12, \"steps\": 150,"
+                     " \"d\": 64, \"n_layer\": 2, \"n_head\": 4, \"ffn\": 128, \"seq\": 64, \"batch\": 12, \"steps\": 100,"
                      " \"lr\": 1e-2, \"min_lr\": 1e-3, \"warmup\": 10, \"weight_decay\": 0, \"save_every\": 0, \"seed\": 3}";
     CHECK(lm_train_cfg_from_json(js, &c, &err) == SL_OK);
     double t0 = sl_time_sec();
