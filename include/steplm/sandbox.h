@@ -36,16 +36,22 @@ typedef struct sandbox_result {
     sl_buf output;               /* what print() wrote; caller releases */
 } sandbox_result;
 
-/* Installs host functions into the fresh state (e.g. the CAD API) before the
- * program runs; returns 0, or -1 with a message in err. */
-typedef int (*sandbox_setup_fn)(lua_State *L, void *ctx, sl_err *err);
+/* Host hooks (e.g. the CAD API). setup installs functions into the fresh state
+ * before the program runs; finish runs after the program succeeded, in the same
+ * state and under the same limits (to collect what the program made). Each
+ * returns 0, or -1 with a message in err. Either may be NULL. */
+typedef struct sandbox_host {
+    int (*setup)(lua_State *L, void *ctx, sl_err *err);
+    int (*finish)(lua_State *L, void *ctx, sl_err *err);
+    void *ctx;
+} sandbox_host;
 
-/* Run the program text. name is used in messages ("part.lua"). setup may be NULL.
+/* Run the program text. name is used in messages ("part.lua"). host may be NULL.
  * On success SL_OK; otherwise SL_ERR_SYNTAX (does not compile), SL_ERR_LIMIT
  * (instruction, time or memory limit), SL_ERR_INVALID (runtime error, including
  * errors raised by host functions), SL_ERR_NOMEM. res may be NULL. */
 sl_status sandbox_run(const char *name, const char *src, size_t n, const sandbox_limits *lim,
-                      sandbox_setup_fn setup, void *ctx, sandbox_result *res, sl_err *err);
+                      const sandbox_host *host, sandbox_result *res, sl_err *err);
 
 /* For host functions: the current line of the program (the innermost Lua function
  * on the call stack), 0 if unknown. */

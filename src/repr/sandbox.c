@@ -137,8 +137,7 @@ static void remove_field(lua_State *L, const char *table, const char *field) {
 typedef struct run_args {
     const char *name, *src;
     size_t n;
-    sandbox_setup_fn setup;
-    void *ctx;
+    const sandbox_host *host;
     sl_err *err;
     int setup_failed;
 } run_args;
@@ -165,7 +164,7 @@ static int protected_main(lua_State *L) {
     lua_pushinteger(L, 42);
     lua_call(L, 1, 0);
     lua_pop(L, 1);
-    if (a->setup && a->setup(L, a->ctx, a->err)) {
+    if (a->host && a->host->setup && a->host->setup(L, a->host->ctx, a->err)) {
         a->setup_failed = 1;
         return 0;
     }
@@ -209,7 +208,7 @@ static void set_lua_err(sl_err *err, sl_status st, const char *msg, const char *
 }
 
 sl_status sandbox_run(const char *name, const char *src, size_t n, const sandbox_limits *lim,
-                      sandbox_setup_fn setup, void *ctx, sandbox_result *res, sl_err *err) {
+                      const sandbox_host *host, sandbox_result *res, sl_err *err) {
     sandbox_limits dl;
     if (!lim) { sandbox_limits_default(&dl); lim = &dl; }
     sb s = {0};
@@ -226,7 +225,7 @@ sl_status sandbox_run(const char *name, const char *src, size_t n, const sandbox
     if (err) memset(err, 0, sizeof *err);
     lua_State *L = lua_newstate(sb_alloc, &s);
     if (!L) return sl_err_set(err, SL_ERR_NOMEM, "cannot create the Lua state");
-    run_args a = {name, src, n, setup, ctx, err, 0};
+    run_args a = {name, src, n, host, err, 0};
     sl_status st = SL_OK;
     /* libraries and host API, in protected mode */
     lua_pushcfunction(L, protected_main);
@@ -247,6 +246,12 @@ sl_status sandbox_run(const char *name, const char *src, size_t n, const sandbox
     }
     lua_sethook(L, count_hook, LUA_MASKCOUNT | LUA_MASKCALL, HOOK_EVERY);
     rc = lua_pcall(L, 0, 0, 0);
+    if (rc == LUA_OK && host && host->finish && host->finish(L, host->ctx, err)) {
+        lua_sethook(L, NULL, 0, 0);
+        st = err && err->status ? err->status : SL_ERR_INVALID;
+        if (err && s.limit_hit && err->status != SL_ERR_LIMIT) err->status = st = SL_ERR_LIMIT;
+        goto done;
+    }
     lua_sethook(L, NULL, 0, 0);
     if (rc != LUA_OK) {
         const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error object is not a string";

@@ -6,7 +6,7 @@
 static sl_status run(const char *src, const sandbox_limits *lim, sl_err *err, sandbox_result *res) {
     sandbox_result local;
     sandbox_result *r = res ? res : &local;
-    sl_status s = sandbox_run("prog.lua", src, strlen(src), lim, NULL, NULL, r, err);
+    sl_status s = sandbox_run("prog.lua", src, strlen(src), lim, NULL, r, err);
     if (!res) sl_buf_release(&local.output);
     return s;
 }

@@ -1,0 +1,837 @@
+/* tess.c - B-rep face tessellation (see steplm/tess.h for the method).
+ *
+ * Per solid: brep vertices and edges get mesh vertices once (vmap, edge point
+ * lists), then each face maps its loops to (u, v), builds a constrained Delaunay
+ * triangulation (tess_cdt.c) in a scaled parameter plane and refines it until the
+ * chordal deflection and angular tolerance hold. Failures are per face. */
+#include "steplm/tess.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tess_internal.h"
+
+void tess_opts_default(tess_opts *o) {
+    o->deflection_mm = 0.1;
+    o->angle_rad = 0.5;
+    o->max_points_per_face = 200000;
+}
+
+typedef struct ivec { uint32_t *v; size_t n, cap; } ivec;
+static int ivec_push(ivec *a, uint32_t x) {
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? 2 * a->cap : 256;
+        uint32_t *p = realloc(a->v, nc * sizeof *p);
+        if (!p) return -1;
+        a->v = p;
+        a->cap = nc;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+typedef struct solid_ctx {
+    const brep *b;
+    const tess_opts *o;
+    mesh *m;
+    int64_t *vmap;          /* brep vertex -> mesh vertex, -1 */
+    int64_t *efirst;        /* brep edge -> first index in ids, -1 = not yet */
+    uint32_t *ecount;
+    ivec ids;               /* mesh ids along discretized edges */
+} solid_ctx;
+
+static long vertex_id(solid_ctx *c, uint32_t v) {
+    if (c->vmap[v] < 0) {
+        vec3 p = c->b->verts[v].p;
+        long id = mesh_add_vert(c->m, p.x, p.y, p.z);
+        if (id < 0) return -1;
+        c->vmap[v] = id;
+    }
+    return (long)c->vmap[v];
+}
+
+/* Parameters along an edge's curve, subdivided until deflection and angle hold. */
+typedef struct dvec { double *v; size_t n, cap; } dvec;
+static int dvec_push(dvec *a, double x) {
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? 2 * a->cap : 64;
+        double *p = realloc(a->v, nc * sizeof *p);
+        if (!p) return -1;
+        a->v = p;
+        a->cap = nc;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static int subdivide(const geom_curve *cv, double ta, double tb, vec3 pa, vec3 pb, vec3 da, vec3 db,
+                     double defl, double cos_ang, int depth, dvec *out) {
+    if (out->n > 20000) return 0;
+    double tm = 0.5 * (ta + tb);
+    vec3 pm, dm;
+    geom_curve_eval(cv, tm, &pm, &dm, NULL);
+    vec3 mid = v3_scale(v3_add(pa, pb), 0.5);
+    double dev = v3_dist(pm, mid);
+    double la = v3_len(da), lb = v3_len(db);
+    int bad_angle = la > 0 && lb > 0 && v3_dot(da, db) < cos_ang * la * lb && v3_dist(pa, pb) > 2 * defl;
+    if (depth < 18 && (dev > defl || bad_angle) && v3_dist(pa, pb) > 1e-9) {
+        if (subdivide(cv, ta, tm, pa, pm, da, dm, defl, cos_ang, depth + 1, out)) return -1;
+        if (dvec_push(out, tm)) return -1;
+        return subdivide(cv, tm, tb, pm, pb, dm, db, defl, cos_ang, depth + 1, out);
+    }
+    return 0;
+}
+
+static int edge_params(const brep *b, const brep_edge *e, const tess_opts *o, dvec *ts) {
+    ts->n = 0;
+    if (dvec_push(ts, e->t0)) return -1;
+    if (e->curve >= 0 && b->curves[e->curve]->kind != GEOM_CURVE_LINE && e->t1 != e->t0) {
+        const geom_curve *cv = b->curves[e->curve];
+        double t0 = e->t0, t1 = e->t1;
+        int n0 = 2;
+        if (cv->kind == GEOM_CURVE_CIRCLE || cv->kind == GEOM_CURVE_ELLIPSE) {
+            double r = fmax(cv->r1, cv->kind == GEOM_CURVE_ELLIPSE ? cv->r2 : 0);
+            double step = o->angle_rad;
+            if (o->deflection_mm < r) step = fmin(step, 2 * acos(1 - o->deflection_mm / r));
+            n0 = (int)ceil(fabs(t1 - t0) / step);
+            if (cv->kind == GEOM_CURVE_CIRCLE) {
+                if (n0 < 2) n0 = 2;
+                if (n0 > 20000) n0 = 20000;
+                for (int i = 1; i < n0; i++)
+                    if (dvec_push(ts, t0 + (t1 - t0) * i / n0)) return -1;
+                return dvec_push(ts, t1);
+            }
+        } else if (cv->kind == GEOM_CURVE_BSPLINE) {
+            /* spans inside the range */
+            int spans = 0;
+            double lo = fmin(t0, t1), hi = fmax(t0, t1);
+            for (int i = cv->bs.degree; i < cv->bs.n_ctrl; i++)
+                if (cv->bs.knots[i + 1] > lo && cv->bs.knots[i] < hi && cv->bs.knots[i + 1] > cv->bs.knots[i]) spans++;
+            n0 = 2 * spans * (cv->bs.degree > 1 ? 2 : 1);
+            if (n0 < 4) n0 = 4;
+            if (n0 > 2000) n0 = 2000;
+        }
+        if (n0 < 2) n0 = 2;
+        double cos_ang = cos(o->angle_rad);
+        vec3 pa, da;
+        geom_curve_eval(cv, t0, &pa, &da, NULL);
+        for (int i = 1; i <= n0; i++) {
+            double tb = t0 + (t1 - t0) * i / n0;
+            vec3 pb, db;
+            geom_curve_eval(cv, tb, &pb, &db, NULL);
+            if (subdivide(cv, t0 + (t1 - t0) * (i - 1) / n0, tb, pa, pb, da, db, o->deflection_mm, cos_ang, 0, ts))
+                return -1;
+            if (i < n0 && dvec_push(ts, tb)) return -1;
+            pa = pb; da = db;
+        }
+    }
+    return dvec_push(ts, e->t1);
+}
+
+/* Discretize edge e once: mesh ids from v0 to v1. */
+static int ensure_edge(solid_ctx *c, uint32_t ei, dvec *ts) {
+    if (c->efirst[ei] >= 0) return 0;
+    const brep *b = c->b;
+    const brep_edge *e = &b->edges[ei];
+    if (edge_params(b, e, c->o, ts)) return -1;
+    long a = vertex_id(c, e->v0), z = vertex_id(c, e->v1);
+    if (a < 0 || z < 0) return -1;
+    c->efirst[ei] = (int64_t)c->ids.n;
+    if (ivec_push(&c->ids, (uint32_t)a)) return -1;
+    for (size_t i = 1; i + 1 < ts->n; i++) {
+        vec3 p;
+        geom_curve_eval(b->curves[e->curve], ts->v[i], &p, NULL, NULL);
+        if (!isfinite(p.x) || !isfinite(p.y) || !isfinite(p.z)) continue;
+        long id = mesh_add_vert(c->m, p.x, p.y, p.z);
+        if (id < 0 || ivec_push(&c->ids, (uint32_t)id)) return -1;
+    }
+    if (ivec_push(&c->ids, (uint32_t)z)) return -1;
+    c->ecount[ei] = (uint32_t)(c->ids.n - (size_t)c->efirst[ei]);
+    return 0;
+}
+
+/* ---- one face ------------------------------------------------------------------ */
+typedef struct bpt { uint32_t id; double u, v; vec3 p; int ce; uint32_t edge; } bpt;
+typedef struct bloop { bpt *pts; size_t n, cap; double umin, umax, vmin, vmax; } bloop;
+
+static int bloop_push(bloop *l, bpt p) {
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 64;
+        bpt *q = realloc(l->pts, nc * sizeof *q);
+        if (!q) return -1;
+        l->pts = q;
+        l->cap = nc;
+    }
+    l->pts[l->n++] = p;
+    return 0;
+}
+
+
+static double co(const bpt *p, int d) { return d ? p->v : p->u; }
+static void co_add(bpt *p, int d, double x) { if (d) p->v += x; else p->u += x; }
+
+static double loop_area(const bloop *l) {
+    double a = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const bpt *p = &l->pts[i], *q = &l->pts[(i + 1) % l->n];
+        a += p->u * q->v - q->u * p->v;
+    }
+    return 0.5 * a;
+}
+
+/* A seam edge used twice in one loop: if both uses landed on the same side of the
+ * period (continuity cannot tell), move the second use and what follows it by one
+ * period, to the side that gives the loop the orientation the face expects. */
+static void fix_seams(const geom_surf *S, bloop *bl, int sense) {
+    double Pd[2] = {S->period_u, S->period_v};
+    if (!Pd[0] && !Pd[1]) return;
+    for (size_t i = 0; i < bl->n; i++) {
+        /* first point of a coedge whose edge occurred earlier in the loop */
+        if (i && bl->pts[i - 1].ce == bl->pts[i].ce) continue;
+        size_t j0 = SIZE_MAX;
+        for (size_t j = 0; j < i; j++)
+            if (bl->pts[j].edge == bl->pts[i].edge && bl->pts[j].ce != bl->pts[i].ce) { j0 = j; break; }
+        if (j0 == SIZE_MAX) continue;
+        double m1[2] = {0, 0}, m2[2] = {0, 0};
+        size_t n1 = 0, n2 = 0;
+        for (size_t j = j0; j < bl->n && bl->pts[j].ce == bl->pts[j0].ce; j++) {
+            m1[0] += bl->pts[j].u; m1[1] += bl->pts[j].v; n1++;
+        }
+        for (size_t j = i; j < bl->n && bl->pts[j].ce == bl->pts[i].ce; j++) {
+            m2[0] += bl->pts[j].u; m2[1] += bl->pts[j].v; n2++;
+        }
+        int apart = 0;
+        for (int d = 0; d < 2; d++) {
+            m1[d] /= (double)n1; m2[d] /= (double)n2;
+            if (Pd[d] && fabs(m1[d] - m2[d]) > 0.5 * Pd[d]) apart = 1;
+        }
+        if (apart) continue;     /* continuity already put the two uses a period apart */
+        int d = Pd[0] ? 0 : 1;
+        double P = Pd[d];
+        for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, P);
+        if (loop_area(bl) * sense < 0)
+            for (size_t j = i; j < bl->n; j++) co_add(&bl->pts[j], d, -2 * P);
+    }
+}
+
+/* Points strictly between uv a and uv b along the straight (u, v) segment, subdivided
+ * until the chord deflection holds; appended to *out with new mesh vertices. */
+static int seam_points(solid_ctx *c, const geom_surf *S, const double a[2], const double z[2], double defl,
+                       bloop *out, int depth) {
+    if (depth > 12) return 0;
+    double m[2] = {0.5 * (a[0] + z[0]), 0.5 * (a[1] + z[1])};
+    vec3 pa, pz, pm;
+    geom_surf_eval(S, a[0], a[1], 0, &pa);
+    geom_surf_eval(S, z[0], z[1], 0, &pz);
+    geom_surf_eval(S, m[0], m[1], 0, &pm);
+    double dev = v3_dist(pm, v3_scale(v3_add(pa, pz), 0.5));
+    if (dev <= defl && depth >= 1) return 0;
+    if (dev <= defl * 0.25 && depth == 0) return 0;
+    if (seam_points(c, S, a, m, defl, out, depth + 1)) return -1;
+    long id = mesh_add_vert(c->m, pm.x, pm.y, pm.z);
+    if (id < 0) return -1;
+    bpt p = {(uint32_t)id, m[0], m[1], pm, -1, UINT32_MAX};
+    if (bloop_push(out, p)) return -1;
+    return seam_points(c, S, m, z, defl, out, depth + 1);
+}
+
+/* Join two loops that wrap around direction d (travel Ta, Tb) into one polygon:
+ * A, A0 shifted by Ta, seam, B from the point nearest that end, seam back. */
+static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t ia, size_t ib, int d,
+                     double Ta, double Tb, double defl) {
+    bloop *A = &loops[ia], *B = &loops[ib];
+    double P = fabs(Ta);
+    if (Ta * Tb > 0) {
+        /* same direction: walk B backwards */
+        for (size_t i = 0; i < B->n / 2; i++) { bpt t = B->pts[i]; B->pts[i] = B->pts[B->n - 1 - i]; B->pts[B->n - 1 - i] = t; }
+        Tb = -Tb;
+    }
+    double target = co(&A->pts[0], d) + Ta;
+    size_t k = 0;
+    double best = INFINITY;
+    for (size_t i = 0; i < B->n; i++) {
+        double x = co(&B->pts[i], d) - target;
+        x -= P * round(x / P);
+        if (fabs(x) < best) { best = fabs(x); k = i; }
+    }
+    bloop out = {0};
+    for (size_t i = 0; i < A->n; i++) if (bloop_push(&out, A->pts[i])) goto oom;
+    bpt a0s = A->pts[0];
+    co_add(&a0s, d, Ta);
+    if (bloop_push(&out, a0s)) goto oom;
+    /* B from k, unwrapped by continuity, starting next to the shifted A0 */
+    bpt bk = B->pts[k];
+    double x = co(&bk, d) - target;
+    co_add(&bk, d, -P * round(x / P));
+    /* seam from a0s to bk: shared points (computed on the unshifted copy) */
+    bloop seam = {0};
+    double sa[2] = {A->pts[0].u, A->pts[0].v}, sz[2] = {bk.u, bk.v};
+    if (d == 0) sz[0] -= Ta; else sz[1] -= Ta;
+    if (seam_points(c, S, sa, sz, defl, &seam, 0)) { free(seam.pts); goto oom; }
+    for (size_t i = 0; i < seam.n; i++) {
+        bpt p = seam.pts[i];
+        co_add(&p, d, Ta);
+        if (bloop_push(&out, p)) { free(seam.pts); goto oom; }
+    }
+    bpt prev = bk;
+    if (bloop_push(&out, bk)) { free(seam.pts); goto oom; }
+    for (size_t j = 1; j <= B->n; j++) {
+        bpt p = B->pts[(k + j) % B->n];
+        double y = co(&p, d) - co(&prev, d);
+        co_add(&p, d, -P * round(y / P));
+        if (bloop_push(&out, p)) { free(seam.pts); goto oom; }
+        prev = p;
+    }
+    /* the last pushed is bk shifted by Tb (~ A0); seam back down to A0 */
+    for (size_t i = seam.n; i-- > 0;)
+        if (bloop_push(&out, seam.pts[i])) { free(seam.pts); goto oom; }
+    free(seam.pts);
+    free(A->pts);
+    *A = out;
+    B->n = 0;
+    (void)Tb;
+    return 0;
+oom:
+    free(out.pts);
+    return -1;
+}
+
+/* v (d = 0) or u (d = 1) of a pole of S beyond `from` in direction `side`; 0 found. */
+static int find_pole(const geom_surf *S, int d, int side, double from, double *pole) {
+    if (d != 0) return -1;
+    double cand = NAN;
+    if (S->kind == GEOM_SURF_SPHERE) cand = side > 0 ? M_PI / 2 : -M_PI / 2;
+    else if (S->kind == GEOM_SURF_CONE) cand = -S->r1 / tan(S->r2);
+    else {
+        double u0, u1, v0, v1;
+        geom_surf_range(S, &u0, &u1, &v0, &v1);
+        cand = side > 0 ? v1 : v0;
+        if (!(fabs(cand) < 1e299)) return -1;
+        vec3 dd[3];
+        geom_surf_eval(S, 0.5 * (u0 + u1), cand, 1, dd);
+        if (!(v3_len(dd[1]) <= 1e-7 * (v3_len(dd[2]) + 1e-300))) return -1;
+    }
+    if (!isfinite(cand) || (side > 0 ? cand <= from : cand >= from)) return -1;
+    *pole = cand;
+    return 0;
+}
+
+/* Close a single loop that wraps around u with the pole on the face's side. */
+static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T, int sense, double defl) {
+    int side = (T > 0 ? 1 : -1) * sense;     /* the face lies left of the travel direction */
+    if (d == 1) side = -side;
+    double mean = 0;
+    for (size_t i = 0; i < A->n; i++) mean += co(&A->pts[i], 1 - d);
+    mean /= (double)A->n;
+    double pole;
+    if (find_pole(S, d, side, mean, &pole)) return 1;
+    bpt a0 = A->pts[0];
+    double pu = a0.u, pv = pole;
+    vec3 pp;
+    geom_surf_eval(S, pu, pv, 0, &pp);
+    long pid = mesh_add_vert(c->m, pp.x, pp.y, pp.z);
+    if (pid < 0) return -1;
+    bloop seam = {0};
+    double sa[2] = {a0.u, a0.v}, sz[2] = {pu, pv};
+    if (seam_points(c, S, sa, sz, defl, &seam, 0)) { free(seam.pts); return -1; }
+    bpt a0s = a0;
+    co_add(&a0s, d, T);
+    int rc = 0;
+    rc |= bloop_push(A, a0s);
+    for (size_t i = 0; i < seam.n && !rc; i++) {
+        bpt p = seam.pts[i];
+        co_add(&p, d, T);
+        rc |= bloop_push(A, p);
+    }
+    size_t K = A->n < 16 ? 16 : A->n;
+    if (K > 4096) K = 4096;
+    for (size_t i = 0; i <= K && !rc; i++) {
+        bpt p = {(uint32_t)pid, a0.u + T * (1.0 - (double)i / (double)K), pole, pp, -1, UINT32_MAX};
+        rc |= bloop_push(A, p);
+    }
+    for (size_t i = seam.n; i-- > 0 && !rc;) rc |= bloop_push(A, seam.pts[i]);
+    free(seam.pts);
+    return rc ? -1 : 0;
+}
+
+typedef struct face_fail { char msg[160]; } face_fail;
+
+#define FAIL(...) do { snprintf(ff->msg, sizeof ff->msg, __VA_ARGS__); rc = 1; goto done; } while (0)
+
+/* point-in-polygon on (u, v) of a loop */
+static void loop_bbox(bloop *l) {
+    l->umin = l->vmin = DBL_MAX;
+    l->umax = l->vmax = -DBL_MAX;
+    for (size_t i = 0; i < l->n; i++) {
+        l->umin = fmin(l->umin, l->pts[i].u); l->umax = fmax(l->umax, l->pts[i].u);
+        l->vmin = fmin(l->vmin, l->pts[i].v); l->vmax = fmax(l->vmax, l->pts[i].v);
+    }
+}
+
+/* Returns 0 ok, 1 face failed (ff->msg), -1 out of memory. */
+static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) {
+    const brep *b = c->b;
+    const tess_opts *o = c->o;
+    int rc = 0;
+    bloop *loops = NULL;
+    size_t n_loops = 0;
+    cdt D;
+    memset(&D, 0, sizeof D);
+    uint32_t *pid = NULL;   /* cdt point -> mesh id (UINT32_MAX: interior, not yet) */
+    double *puv = NULL;     /* raw (u, v) per cdt point */
+    vec3 *pxyz = NULL, *pnrm = NULL;
+    size_t cap_pts = 0;
+
+    if (f->surf < 0) { snprintf(ff->msg, sizeof ff->msg, "face has no usable surface"); return 1; }
+    const geom_surf *S = b->surfs[f->surf];
+    if (f->n_loops == 0) { snprintf(ff->msg, sizeof ff->msg, "face has no bounds"); return 1; }
+    loops = calloc(f->n_loops, sizeof *loops);
+    if (!loops) return -1;
+
+    /* 1. loops as point lists with (u, v) */
+    for (uint32_t li = 0; li < f->n_loops; li++) {
+        const brep_loop *L = &b->loops[f->first_loop + li];
+        if (L->n_coedges == 0) continue;   /* vertex loop: a pole or apex, no constraint */
+        bloop *bl = &loops[n_loops++];
+        uint32_t prev_end = UINT32_MAX, first_start = UINT32_MAX;
+        for (uint32_t k = 0; k < L->n_coedges; k++) {
+            const brep_coedge *ce = &b->coedges[L->first_coedge + k];
+            if (ce->edge >= b->n_edges) FAIL("bad edge index");
+            const brep_edge *e = &b->edges[ce->edge];
+            if (ensure_edge(c, ce->edge, ts)) { rc = -1; goto done; }
+            uint32_t s0 = ce->reversed ? e->v1 : e->v0, s1 = ce->reversed ? e->v0 : e->v1;
+            if (k == 0) first_start = s0;
+            if (prev_end != UINT32_MAX && prev_end != s0 &&
+                v3_dist(b->verts[prev_end].p, b->verts[s0].p) > 10 * o->deflection_mm)
+                FAIL("edge loop does not close (edge %u)", k);
+            prev_end = s1;
+            size_t first = (size_t)c->efirst[ce->edge], n = c->ecount[ce->edge];
+            for (size_t i = 0; i + 1 < n; i++) {
+                size_t j = ce->reversed ? first + n - 1 - i : first + i;
+                bpt p;
+                p.id = c->ids.v[j];
+                const double *xyz = c->m->verts + 3 * (size_t)p.id;
+                p.p = v3(xyz[0], xyz[1], xyz[2]);
+                p.u = p.v = 0;
+                p.ce = (int)k;
+                p.edge = ce->edge;
+                if (bloop_push(bl, p)) { rc = -1; goto done; }
+            }
+        }
+        if (prev_end != first_start && v3_dist(b->verts[prev_end].p, b->verts[first_start].p) > 10 * o->deflection_mm)
+            FAIL("edge loop does not close");
+        if (bl->n < 2) { n_loops--; bl->n = 0; continue; }
+        /* (u, v) by inversion, hinted by the previous point */
+        double hint[2] = {0, 0};
+        int have = 0;
+        for (size_t i = 0; i < bl->n; i++) {
+            double u, v;
+            geom_surf_project(S, bl->pts[i].p, have ? hint : NULL, &u, &v);
+            if (!isfinite(u) || !isfinite(v)) FAIL("point inversion failed");
+            bl->pts[i].u = u; bl->pts[i].v = v;
+            hint[0] = u; hint[1] = v;
+            have = 1;
+        }
+        /* a seam edge used twice must lie one period apart */
+        fix_seams(S, bl, f->reversed ? -1 : 1);
+        /* poles: a point where Su (or Sv) vanishes takes its u (v) from both neighbours */
+        for (size_t i = 0; i < bl->n; i++) {
+            vec3 d[3];
+            geom_surf_eval(S, bl->pts[i].u, bl->pts[i].v, 1, d);
+            double lu = v3_len(d[1]), lv = v3_len(d[2]);
+            int du = lu <= 1e-7 * lv, dv = lv <= 1e-7 * lu;
+            if (!du && !dv) continue;
+            bpt *pp = &bl->pts[(i + bl->n - 1) % bl->n], *pn = &bl->pts[(i + 1) % bl->n];
+            bpt cur = bl->pts[i], dup = cur;
+            if (du) { cur.u = pp->u; dup.u = pn->u; }
+            else { cur.v = pp->v; dup.v = pn->v; }
+            bl->pts[i] = cur;
+            if (fabs(du ? cur.u - dup.u : cur.v - dup.v) > 1e-12) {
+                if (bloop_push(bl, dup)) { rc = -1; goto done; }
+                memmove(bl->pts + i + 2, bl->pts + i + 1, (bl->n - i - 2) * sizeof(bpt));
+                bl->pts[i + 1] = dup;
+                i++;
+            }
+        }
+        loop_bbox(bl);
+    }
+    if (n_loops == 0) FAIL("face has no edge loops");
+    /* loops that wrap around a periodic direction without a seam: two of them bound a
+     * band (joined by a seam), one of them and a pole bound a cap */
+    for (int d = 0; d < 2; d++) {
+        double P = d ? S->period_v : S->period_u;
+        if (!P) continue;
+        size_t w[2], nw = 0;
+        double T[2] = {0, 0};
+        for (size_t i = 0; i < n_loops; i++) {
+            bloop *bl = &loops[i];
+            if (bl->n == 0) continue;
+            double J = co(&bl->pts[0], d) - co(&bl->pts[bl->n - 1], d);
+            if (fabs(J) <= 0.5 * P) continue;
+            if (nw == 2) FAIL("more than two loops wrap around the surface");
+            T[nw] = -P * round(J / P);
+            w[nw++] = i;
+        }
+        if (nw == 2) {
+            int r = join_band(c, S, loops, w[0], w[1], d, T[0], T[1], o->deflection_mm);
+            if (r < 0) { rc = -1; goto done; }
+            if (r > 0) FAIL("cannot join the two loops around the surface");
+        } else if (nw == 1) {
+            int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
+            if (r < 0) { rc = -1; goto done; }
+            if (r > 0 && getenv("TESS_DEBUG")) {
+                fprintf(stderr, "wrap d=%d T=%g P=%g rev=%d\n", d, T[0], P, f->reversed);
+                for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "W%zu %zu %.9g %.9g ce %d e#%llu\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].ce, loops[q].pts[w2].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w2].edge].step_id : 0ULL);
+            }
+            if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
+        }
+    }
+    {   /* drop emptied loops */
+        size_t k = 0;
+        for (size_t i = 0; i < n_loops; i++) {
+            if (loops[i].n == 0) { free(loops[i].pts); continue; }
+            loop_bbox(&loops[i]);
+            loops[k++] = loops[i];
+        }
+        for (size_t i = k; i < n_loops; i++) memset(&loops[i], 0, sizeof loops[i]);
+        n_loops = k;
+    }
+
+    /* 2. align loops to the largest one across periods */
+    size_t big = 0;
+    double best = -1;
+    for (size_t i = 0; i < n_loops; i++) {
+        double a = (loops[i].umax - loops[i].umin) * (loops[i].vmax - loops[i].vmin);
+        if (a > best) { best = a; big = i; }
+    }
+    for (size_t i = 0; i < n_loops; i++) {
+        if (i == big) continue;
+        double sh[2] = {0, 0};
+        for (int dir = 0; dir < 2; dir++) {
+            double per = dir ? S->period_v : S->period_u;
+            if (!per) continue;
+            double cb = dir ? 0.5 * (loops[big].vmin + loops[big].vmax) : 0.5 * (loops[big].umin + loops[big].umax);
+            double ci = dir ? 0.5 * (loops[i].vmin + loops[i].vmax) : 0.5 * (loops[i].umin + loops[i].umax);
+            sh[dir] = per * round((cb - ci) / per);
+        }
+        if (sh[0] || sh[1]) {
+            for (size_t k = 0; k < loops[i].n; k++) { loops[i].pts[k].u += sh[0]; loops[i].pts[k].v += sh[1]; }
+            loop_bbox(&loops[i]);
+        }
+    }
+
+    /* 3. scale (u, v) to lengths */
+    double su = 0, sv = 0;
+    size_t ns = 0;
+    for (size_t i = 0; i < n_loops; i++)
+        for (size_t k = 0; k < loops[i].n; k += 1 + loops[i].n / 64) {
+            vec3 d[3];
+            geom_surf_eval(S, loops[i].pts[k].u, loops[i].pts[k].v, 1, d);
+            su += v3_len(d[1]); sv += v3_len(d[2]); ns++;
+        }
+    su = ns && su > 0 ? su / (double)ns : 1;
+    sv = ns && sv > 0 ? sv / (double)ns : 1;
+    if (!isfinite(su) || !isfinite(sv)) FAIL("surface derivatives are not finite");
+    /* ruled surfaces are straight along v: compressing v makes the Delaunay
+     * triangulation prefer long triangles along the rulings, which is what the
+     * chordal tolerance allows (isotropic refinement would fill the face densely) */
+    if (S->kind == GEOM_SURF_CYLINDER || S->kind == GEOM_SURF_CONE || S->kind == GEOM_SURF_EXTRUSION) sv *= 0.1;
+
+    /* 4. triangulate the loops */
+    double x0 = DBL_MAX, y0 = DBL_MAX, x1 = -DBL_MAX, y1 = -DBL_MAX;
+    size_t n_bpts = 0;
+    for (size_t i = 0; i < n_loops; i++) {
+        x0 = fmin(x0, loops[i].umin * su); x1 = fmax(x1, loops[i].umax * su);
+        y0 = fmin(y0, loops[i].vmin * sv); y1 = fmax(y1, loops[i].vmax * sv);
+        n_bpts += loops[i].n;
+    }
+    if (!(x1 > x0) || !(y1 > y0)) FAIL("face is degenerate in its parameter domain");
+    double diag = hypot(x1 - x0, y1 - y0);
+    if (cdt_init(&D, x0, y0, x1, y1)) { rc = -1; goto done; }
+    cap_pts = n_bpts + 3 + 1024;
+    pid = malloc(cap_pts * sizeof *pid);
+    puv = malloc(cap_pts * 2 * sizeof *puv);
+    pxyz = malloc(cap_pts * sizeof *pxyz);
+    pnrm = malloc(cap_pts * sizeof *pnrm);
+    if (!pid || !puv || !pxyz || !pnrm) { rc = -1; goto done; }
+    for (int i = 0; i < 3; i++) pid[i] = UINT32_MAX;
+    int **lidx = calloc(n_loops, sizeof *lidx);
+    if (!lidx) { rc = -1; goto done; }
+    for (size_t i = 0; i < n_loops && rc == 0; i++) {
+        lidx[i] = malloc(loops[i].n * sizeof(int));
+        if (!lidx[i]) { rc = -1; break; }
+        for (size_t k = 0; k < loops[i].n; k++) {
+            bpt *p = &loops[i].pts[k];
+            int np_before = D.np;
+            int idx = cdt_insert(&D, p->u * su, p->v * sv, 1e-12 * diag);
+            if (idx < 0) { snprintf(ff->msg, sizeof ff->msg, "triangulation failed"); rc = 1; break; }
+            lidx[i][k] = idx;
+            if (D.np > np_before) {
+                pid[idx] = p->id;
+                puv[2 * idx] = p->u; puv[2 * idx + 1] = p->v;
+                /* refinement compares against the surface itself, so boundary points
+                 * sit at S(u, v) here (edge curves may be off the surface by the
+                 * file tolerance; measuring that gap would refine forever) */
+                geom_surf_eval(S, p->u, p->v, 0, &pxyz[idx]);
+                pnrm[idx] = geom_surf_normal(S, p->u, p->v);
+            }
+        }
+    }
+    int np_ins = D.np;
+    for (size_t i = 0; i < n_loops && rc == 0; i++)
+        for (size_t k = 0; k < loops[i].n; k++) {
+            int a = lidx[i][k], z = lidx[i][(k + 1) % loops[i].n];
+            if (cdt_add_constraint(&D, a, z, 0)) {
+                if (getenv("TESS_DEBUG")) { fprintf(stderr, "fail loop %zu seg %zu (%d->%d)\n", i, k, a, z);
+                  for (size_t q = 0; q < n_loops; q++) for (size_t w = 0; w < loops[q].n; w++) { vec3 qq; geom_surf_eval(S, loops[q].pts[w].u, loops[q].pts[w].v, 0, &qq); fprintf(stderr, "L%zu %zu %.17g %.17g id %u idx %d dist %g P %g %g e#%llu\n", q, w, loops[q].pts[w].u*su, loops[q].pts[w].v*sv, loops[q].pts[w].id, lidx[q][w], v3_dist(qq, loops[q].pts[w].p), S->period_u, S->period_v, loops[q].pts[w].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w].edge].step_id : 0ULL); } }
+                snprintf(ff->msg, sizeof ff->msg, "cannot recover boundary segment (self-intersecting loop?)");
+                rc = 1;
+                break;
+            }
+        }
+    for (size_t i = 0; i < n_loops; i++) free(lidx[i]);
+    free(lidx);
+    if (rc) goto done;
+    /* points the constraint recovery created at self-crossings of the loops */
+    if (D.np > np_ins) {
+        int first_new = np_ins;
+        if ((size_t)D.np + 1 >= cap_pts) {
+            size_t nc = (size_t)D.np * 2 + 16;
+            uint32_t *a1 = realloc(pid, nc * sizeof *pid);
+            if (a1) pid = a1;
+            double *a2 = realloc(puv, nc * 2 * sizeof *puv);
+            if (a2) puv = a2;
+            vec3 *a3 = realloc(pxyz, nc * sizeof *pxyz);
+            if (a3) pxyz = a3;
+            vec3 *a4 = realloc(pnrm, nc * sizeof *pnrm);
+            if (a4) pnrm = a4;
+            if (!a1 || !a2 || !a3 || !a4) { rc = -1; goto done; }
+            cap_pts = nc;
+        }
+        for (int q = first_new; q >= 0 && q < D.np; q++) {
+            pid[q] = UINT32_MAX;
+            puv[2 * q] = D.p[2 * q] / su; puv[2 * q + 1] = D.p[2 * q + 1] / sv;
+            geom_surf_eval(S, puv[2 * q], puv[2 * q + 1], 0, &pxyz[q]);
+            pnrm[q] = geom_surf_normal(S, puv[2 * q], puv[2 * q + 1]);
+        }
+    }
+    if (cdt_classify(&D)) { rc = -1; goto done; }
+
+    /* 5. refine */
+    double defl = o->deflection_mm, cos_ang = cos(o->angle_rad);
+    double min_area = 1e-14 * (x1 - x0) * (y1 - y0);
+    size_t max_pts = (size_t)D.np + o->max_points_per_face;
+    int changed = 1;
+    for (int pass = 0; pass < 60 && changed; pass++) {
+        changed = 0;
+        int nt = D.nt;
+        for (int t = 0; t < nt; t++) {
+            cdt_tri *T = &D.t[t];
+            if (!T->in || T->ok) continue;
+            if ((size_t)D.np >= max_pts) break;
+            int a = T->v[0], bb = T->v[1], cc = T->v[2];
+            const double *A = D.p + 2 * a, *B = D.p + 2 * bb, *C = D.p + 2 * cc;
+            double ar = 0.5 * ((B[0] - A[0]) * (C[1] - A[1]) - (B[1] - A[1]) * (C[0] - A[0]));
+            if (ar <= min_area) { T->ok = 1; continue; }
+            vec3 PA = pxyz[a], PB = pxyz[bb], PC = pxyz[cc];
+            vec3 n = v3_cross(v3_sub(PB, PA), v3_sub(PC, PA));
+            double ln = v3_len(n);
+            vec3 nh = ln > 0 ? v3_scale(n, 1 / ln) : n;
+            /* worst interior edge midpoint */
+            int worst_k = -1;
+            double worst = defl, worst_len = 0;
+            for (int k = 0; k < 3; k++) {
+                if (T->c[k]) continue;
+                int p = T->v[k], q = T->v[(k + 1) % 3];
+                double mu = 0.5 * (puv[2 * p] + puv[2 * q]), mv = 0.5 * (puv[2 * p + 1] + puv[2 * q + 1]);
+                vec3 sm;
+                geom_surf_eval(S, mu, mv, 0, &sm);
+                double dev = v3_dist(sm, v3_scale(v3_add(pxyz[p], pxyz[q]), 0.5));
+                double len = v3_dist(pxyz[p], pxyz[q]);
+                if (dev > worst || (dev > defl && len > worst_len)) { worst = dev; worst_k = k; worst_len = len; }
+            }
+            double cu = (puv[2 * a] + puv[2 * bb] + puv[2 * cc]) / 3, cv = (puv[2 * a + 1] + puv[2 * bb + 1] + puv[2 * cc + 1]) / 3;
+            int split_center = 0;
+            if (worst_k < 0) {
+                vec3 sc;
+                geom_surf_eval(S, cu, cv, 0, &sc);
+                double dev = ln > 0 ? fabs(v3_dot(v3_sub(sc, PA), nh))
+                                    : v3_dist(sc, v3_scale(v3_add(v3_add(PA, PB), PC), 1.0 / 3));
+                if (dev > defl) split_center = 1;
+                else if (ln > 0 && fmax(fmax(v3_dist(PA, PB), v3_dist(PB, PC)), v3_dist(PC, PA)) > 2 * defl) {
+                    /* angular tolerance only above the deflection's scale: a feature
+                     * smaller than that is already within the chordal tolerance */
+                    const vec3 *nr[3] = {&pnrm[a], &pnrm[bb], &pnrm[cc]};
+                    for (int k = 0; k < 3; k++)
+                        if (v3_len(*nr[k]) > 0.5 && fabs(v3_dot(*nr[k], nh)) < cos_ang) split_center = 1;
+                }
+            }
+            if (worst_k < 0 && !split_center) { T->ok = 1; continue; }
+            if (getenv("TESS_DEBUG2") && D.np % 500 == 0) fprintf(stderr, "np %d edge %d (dev %g) center %d uv %g %g / %g %g / %g %g\n", D.np, worst_k, worst, split_center, puv[2*a], puv[2*a+1], puv[2*bb], puv[2*bb+1], puv[2*cc], puv[2*cc+1]);
+            /* refine by splitting the longest interior edge (longest-edge bisection
+             * keeps triangles well shaped); the centroid only when every edge is a
+             * boundary segment */
+            {
+                int lk = -1;
+                double ll = 0;
+                for (int k = 0; k < 3; k++) {
+                    if (T->c[k]) continue;
+                    double len = v3_dist(pxyz[T->v[k]], pxyz[T->v[(k + 1) % 3]]);
+                    if (len > ll) { ll = len; lk = k; }
+                }
+                if (lk >= 0) {
+                    double longest = fmax(fmax(v3_dist(PA, PB), v3_dist(PB, PC)), v3_dist(PC, PA));
+                    /* a boundary edge much longer than the interior ones: the centroid
+                     * is the better point */
+                    if (ll >= 0.5 * longest) { worst_k = lk; split_center = 0; }
+                }
+            }
+            if ((size_t)D.np + 1 >= cap_pts) {
+                size_t nc = cap_pts * 2;
+                uint32_t *a1 = realloc(pid, nc * sizeof *pid);
+                if (a1) pid = a1;
+                double *a2 = realloc(puv, nc * 2 * sizeof *puv);
+                if (a2) puv = a2;
+                vec3 *a3 = realloc(pxyz, nc * sizeof *pxyz);
+                if (a3) pxyz = a3;
+                vec3 *a4 = realloc(pnrm, nc * sizeof *pnrm);
+                if (a4) pnrm = a4;
+                if (!a1 || !a2 || !a3 || !a4) { rc = -1; goto done; }
+                cap_pts = nc;
+            }
+            double nu, nv;
+            int idx;
+            if (worst_k >= 0) {
+                int p = T->v[worst_k], q = T->v[(worst_k + 1) % 3];
+                nu = 0.5 * (puv[2 * p] + puv[2 * q]); nv = 0.5 * (puv[2 * p + 1] + puv[2 * q + 1]);
+                idx = cdt_split_edge(&D, t, worst_k, nu * su, nv * sv);
+            } else {
+                nu = cu; nv = cv;
+                idx = cdt_insert_in(&D, t, nu * su, nv * sv);
+            }
+            if (idx < 0) { rc = -1; goto done; }
+            pid[idx] = UINT32_MAX;
+            puv[2 * idx] = nu; puv[2 * idx + 1] = nv;
+            geom_surf_eval(S, nu, nv, 0, &pxyz[idx]);
+            pnrm[idx] = geom_surf_normal(S, nu, nv);
+            if (!isfinite(pxyz[idx].x) || !isfinite(pxyz[idx].y) || !isfinite(pxyz[idx].z))
+                FAIL("surface evaluation is not finite");
+            changed = 1;
+        }
+    }
+
+    /* 6. emit triangles */
+    {
+        size_t first_tri = c->m->n_tris, first_vert = c->m->n_verts;
+        for (int t = 0; t < D.nt; t++) {
+            cdt_tri *T = &D.t[t];
+            if (!T->in) continue;
+            uint32_t id[3];
+            for (int k = 0; k < 3; k++) {
+                int p = T->v[k];
+                if (pid[p] == UINT32_MAX) {
+                    long nid = mesh_add_vert(c->m, pxyz[p].x, pxyz[p].y, pxyz[p].z);
+                    if (nid < 0) { rc = -1; goto done; }
+                    pid[p] = (uint32_t)nid;
+                }
+                id[k] = pid[p];
+            }
+            if (id[0] == id[1] || id[1] == id[2] || id[0] == id[2]) continue;
+            int r = f->reversed ? mesh_add_tri(c->m, id[0], id[2], id[1]) : mesh_add_tri(c->m, id[0], id[1], id[2]);
+            if (r) { rc = -1; goto done; }
+        }
+        if (c->m->n_tris == first_tri) {
+            c->m->n_verts = first_vert;
+            FAIL("face produced no triangles");
+        }
+    }
+
+done:
+    for (size_t i = 0; i < f->n_loops && loops; i++) free(loops[i].pts);
+    free(loops);
+    cdt_release(&D);
+    free(pid); free(puv); free(pxyz); free(pnrm);
+    return rc;
+}
+
+sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *out, tess_report *rep) {
+    if (solid >= b->n_solids) return SL_ERR_ARG;
+    solid_ctx c;
+    memset(&c, 0, sizeof c);
+    c.b = b; c.o = o; c.m = out;
+    c.vmap = malloc((b->n_verts + 1) * sizeof *c.vmap);
+    c.efirst = malloc((b->n_edges + 1) * sizeof *c.efirst);
+    c.ecount = calloc(b->n_edges + 1, sizeof *c.ecount);
+    dvec ts = {0};
+    sl_status st = SL_OK;
+    if (!c.vmap || !c.efirst || !c.ecount) { st = SL_ERR_NOMEM; goto out; }
+    for (size_t i = 0; i < b->n_verts; i++) c.vmap[i] = -1;
+    for (size_t i = 0; i < b->n_edges; i++) c.efirst[i] = -1;
+    const brep_solid *so = &b->solids[solid];
+    for (uint32_t si = 0; si < so->n_shells; si++) {
+        const brep_shell *sh = &b->shells[so->first_shell + si];
+        for (uint32_t fi = 0; fi < sh->n_faces; fi++) {
+            const brep_face *f = &b->faces[sh->first_face + fi];
+            face_fail ff;
+            ff.msg[0] = 0;
+            int r = tess_face(&c, f, &ts, &ff);
+            if (r < 0) { st = SL_ERR_NOMEM; goto out; }
+            if (rep) {
+                rep->n_faces++;
+                if (r > 0) {
+                    if (!rep->n_faces_failed) {
+                        rep->first_failed_id = f->step_id;
+                        snprintf(rep->first_failure, sizeof rep->first_failure, "%s", ff.msg);
+                    }
+                    rep->n_faces_failed++;
+                }
+            }
+        }
+    }
+out:
+    free(c.vmap); free(c.efirst); free(c.ecount); free(c.ids.v); free(ts.v);
+    return st;
+}
+
+sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_first_tri, tess_report *rep) {
+    mesh *cache = calloc(b->n_solids + 1, sizeof *cache);
+    if (!cache) return SL_ERR_NOMEM;
+    uint8_t *done = calloc(b->n_solids + 1, 1);
+    if (!done) { free(cache); return SL_ERR_NOMEM; }
+    sl_status st = SL_OK;
+    for (size_t i = 0; i < b->n_instances && st == SL_OK; i++) {
+        if (inst_first_tri) inst_first_tri[i] = out->n_tris;
+        uint32_t s = b->instances[i].solid;
+        if (s >= b->n_solids) continue;
+        if (!done[s]) {
+            mesh_init(&cache[s]);
+            st = tess_solid(b, s, o, &cache[s], rep);
+            done[s] = 1;
+            if (st) break;
+        } else if (rep) {
+            /* count faces of repeated instances too */
+            const brep_solid *so = &b->solids[s];
+            for (uint32_t k = 0; k < so->n_shells; k++) rep->n_faces += b->shells[so->first_shell + k].n_faces;
+        }
+        const mesh *src = &cache[s];
+        size_t base = out->n_verts;
+        const geom_xform *x = &b->instances[i].x;
+        for (size_t v = 0; v < src->n_verts && st == SL_OK; v++) {
+            vec3 p = geom_xform_point(x, v3(src->verts[3 * v], src->verts[3 * v + 1], src->verts[3 * v + 2]));
+            if (mesh_add_vert(out, p.x, p.y, p.z) < 0) st = SL_ERR_NOMEM;
+        }
+        for (size_t t = 0; t < src->n_tris && st == SL_OK; t++) {
+            const uint32_t *tr = src->tris + 3 * t;
+            if (mesh_add_tri(out, (uint32_t)(base + tr[0]), (uint32_t)(base + tr[1]), (uint32_t)(base + tr[2])))
+                st = SL_ERR_NOMEM;
+        }
+    }
+    if (inst_first_tri) inst_first_tri[b->n_instances] = out->n_tris;
+    for (size_t s = 0; s < b->n_solids; s++) if (done[s]) mesh_release(&cache[s]);
+    free(cache);
+    free(done);
+    return st;
+}

@@ -1,0 +1,48 @@
+/* golden.h - the golden specs of tests/build/specs with hand-derived values,
+ * shared by test_build.c and test_build_occt.c. */
+#ifndef STEPLM_TEST_BUILD_GOLDEN_H
+#define STEPLM_TEST_BUILD_GOLDEN_H
+#include <math.h>
+
+#define PI M_PI
+
+typedef struct expect {
+    const char *spec;     /* tests/build/specs/<name>.json */
+    double volume, area;  /* hand-derived; area < 0: not checked (B-spline arc length) */
+    long genus;           /* per part, summed */
+    double r_min;         /* smallest radius of curvature (for the mesh bound), 0 = planar only */
+} expect;
+
+/* L-profile 60x8 + 8x32 with 5 convex and 1 concave 90-degree corners filleted r = 2:
+ * each convex corner removes (1 - pi/4) r^2, the concave one adds it back. */
+#define L_AREA (736.0 - 4 * (1 - PI / 4) * 4)
+#define SLOT_AREA(l, r) (2 * (r) * (l) + PI * (r) * (r))
+
+static const expect golden[] = {
+    /* plate 80x60x10, 4 through holes r 4, boss r 12 h 15 on top */
+    {"plate4", 48000 - 4 * PI * 16 * 10 + PI * 144 * 15,
+     2 * (80 * 60 + 80 * 10 + 60 * 10) - 8 * PI * 16 + 4 * 2 * PI * 4 * 10 + 2 * PI * 12 * 15, 4, 4},
+    /* revolved flange (r 10..50, h 10) + hub (r 10..20, h 20), 6 holes r 4 */
+    {"flange", PI * (2500 - 100) * 10 + PI * (400 - 100) * 20 - 6 * PI * 16 * 10,
+     PI * (2500 - 100) + PI * (2500 - 400) + PI * (400 - 100) + 2 * PI * 50 * 10 + 2 * PI * 20 * 20 +
+         2 * PI * 10 * 30 - 12 * PI * 16 + 6 * 2 * PI * 4 * 10, 7, 4},
+    /* filleted L extruded 30, stadium slot (l 20, r 4) through the 8 mm leg */
+    {"bracket", L_AREA * 30 - SLOT_AREA(20, 4) * 8, -1, 1, 2},
+    /* block 50x40x20, pocket 30x20 (corner fillets r 3) depth 5, counterbore r 5 depth 4
+     * then hole r 2.5 through the remaining 16 */
+    {"pocket", 40000 - (600 - 4 * (1 - PI / 4) * 9) * 5 - PI * 25 * 4 - PI * 6.25 * 16, -1, 1, 2.5},
+    /* rectangle r 10..20, h 0..10 revolved by 90 degrees */
+    {"sector", PI / 4 * (400 - 100) * 10, 2 * 100 + PI / 4 * (400 - 100) * 2 + PI / 2 * (20 + 10) * 10, 0, 10},
+    /* trapezoid (0,0) (20,0) (12,10) (0,10) revolved by 180 degrees: half a frustum */
+    {"halfdisk", PI * 10 / 3 * (400 + 240 + 144) / 2,
+     (PI * 400 + PI * 144) / 2 + PI * (20 + 12) * sqrt(64 + 100) / 2 + 2 * (20 + 12) / 2.0 * 10, 0, 12},
+    /* rectangle 40x20 + parabolic cap (2/3 of the 40x20 triangle), ellipse hole 6x3, h 10 */
+    {"curves", (800 + 2.0 / 3 * 400 - PI * 18) * 10, -1, 1, 1.5},
+    /* 30x20 rectangle, corners chamfered 3, slot hole (l 18, r 1.5), h 12 symmetric;
+     * hexagon prism r 5 h 4 on top */
+    {"chamfered", (600 - 4 * 4.5 - SLOT_AREA(18, 1.5)) * 12 + 1.5 * sqrt(3) * 25 * 4, -1, 1, 1.5},
+    /* assembly: block 30x20x10 with hole r 3, pin r 3 h 25, ball r 4 */
+    {"assembly", 6000 - PI * 90 + PI * 9 * 25 + 4.0 / 3 * PI * 64, -1, 1, 3},
+};
+
+#endif

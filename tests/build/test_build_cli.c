@@ -1,0 +1,80 @@
+/* test_build_cli.c - `steplm build` on invalid specs: a clear error on stderr,
+ * exit status 1, and no output file; and on a valid spec: STEP + mesh written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static int exists(const char *p) { struct stat st; return stat(p, &st) == 0; }
+
+static void run_bad(const char *name, const char *json, const char *expect) {
+    char spec[256], out[256], errf[256], cmd[1024];
+    int pid = (int)getpid();
+    snprintf(spec, sizeof spec, "build/tb-%s-%d.json", name, pid);
+    snprintf(out, sizeof out, "build/tb-%s-%d.step", name, pid);
+    snprintf(errf, sizeof errf, "build/tb-%s-%d.err", name, pid);
+    FILE *f = fopen(spec, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs(json, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s build %s -o %s 2> %s", test_steplm_bin(), spec, out, errf);
+    int rc = system(cmd);
+    CHECK_MSG(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "%s: exit status %d", name, rc);
+    CHECK_MSG(!exists(out), "%s: an output file was written", name);
+    char msg[2048] = "";
+    f = fopen(errf, "r");
+    if (f) { size_t n = fread(msg, 1, sizeof msg - 1, f); msg[n] = 0; fclose(f); }
+    CHECK_MSG(strstr(msg, expect) != NULL, "%s: stderr \"%s\" lacks \"%s\"", name, msg, expect);
+    CHECK_MSG(strstr(msg, "error") != NULL, "%s: no 'error' in \"%s\"", name, msg);
+    unlink(spec); unlink(errf); unlink(out);
+}
+
+int main(void) {
+    run_bad("selfx",
+            "{\"body\":{\"op\":\"extrude\",\"distance\":5,\"sketch\":{\"plane\":\"XY\",\"loops\":"
+            "[{\"polygon\":[[0,0],[10,0],[10,10],[4,-3],[0,10]]}]}}}",
+            "intersects itself");
+    run_bad("hole_outside",
+            "{\"body\":{\"op\":\"extrude\",\"distance\":5,\"sketch\":{\"plane\":\"XY\",\"loops\":"
+            "[{\"rect\":{\"min\":[0,0],\"max\":[10,10]}},{\"circle\":{\"center\":[20,5],\"r\":2}}]}}}",
+            "outside the outer loop");
+    run_bad("stack_outside",
+            "{\"body\":{\"op\":\"box\",\"size\":[20,20,5]},\"features\":[{\"op\":\"stack\",\"body\":"
+            "{\"op\":\"cylinder\",\"r\":6,\"h\":5,\"frame\":{\"origin\":[18,10,5]}}}]}",
+            "not strictly inside");
+    run_bad("fillet_big",
+            "{\"body\":{\"op\":\"extrude\",\"distance\":5,\"sketch\":{\"plane\":\"XY\",\"fillet\":6,\"loops\":"
+            "[{\"rect\":{\"min\":[0,0],\"max\":[10,10]}}]}}}",
+            "too large");
+    run_bad("crossing_loops",
+            "{\"body\":{\"op\":\"extrude\",\"distance\":5,\"sketch\":{\"plane\":\"XY\",\"loops\":"
+            "[{\"rect\":{\"min\":[0,0],\"max\":[10,10]}},{\"circle\":{\"center\":[3,3],\"r\":2}},"
+            "{\"circle\":{\"center\":[5,3],\"r\":2}}]}}}",
+            "cross");
+    run_bad("open_path",
+            "{\"body\":{\"op\":\"extrude\",\"distance\":5,\"sketch\":{\"plane\":\"XY\",\"loops\":"
+            "[{\"path\":[{\"start\":[0,0]},{\"line\":[10,0]},{\"arc\":{\"to\":[0,0],\"center\":[3,3]}}]}]}}}",
+            "differ");
+    run_bad("deep_pocket",
+            "{\"body\":{\"op\":\"box\",\"size\":[20,20,5]},\"features\":[{\"op\":\"cut\",\"depth\":8,"
+            "\"sketch\":{\"plane\":{\"plane\":\"XY\",\"offset\":5},\"loops\":[{\"circle\":{\"center\":[10,10],\"r\":3}}]}}]}",
+            "exceeds");
+    run_bad("syntax", "{\"body\": {\"op\": \"box\", ", "JSON syntax");
+    /* valid: STEP and STL written */
+    char cmd[1024], out[256], stl[256];
+    snprintf(out, sizeof out, "build/tb-ok-%d.step", (int)getpid());
+    snprintf(stl, sizeof stl, "build/tb-ok-%d.stl", (int)getpid());
+    snprintf(cmd, sizeof cmd, "%s build tests/build/specs/plate4.json -o %s --mesh %s > /dev/null", test_steplm_bin(), out, stl);
+    CHECK(system(cmd) == 0);
+    CHECK(exists(out) && exists(stl));
+    snprintf(cmd, sizeof cmd, "%s check %s > /dev/null", test_steplm_bin(), out);
+    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "%s build --help | grep -q '\"op\":\"stack\"'", test_steplm_bin());
+    CHECK(system(cmd) == 0);
+    unlink(out); unlink(stl);
+    return test_finish("build/test_build_cli");
+}
