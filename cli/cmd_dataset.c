@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "steplm/data.h"
 #include "steplm/dataset.h"
 #include "steplm/lm.h"
 
@@ -40,6 +41,12 @@ static const char usage[] =
     "  --tokenizer FILE    steplm BPE tokenizer: records get n_tokens\n"
     "  --max-tokens N      with --tokenizer: drop items whose DATA section has more tokens\n"
     "  --caption-level L   synth: any (default, seeded pick) | abstract | partial | precise\n"
+    "  --twins T           cross-split (default): a val/test item never gets a train item with\n"
+    "                      its caption; never: no item does; allow: STEP-LLM-like (ablations)\n"
+    "  --geo-weight W      --rag geo: weight of the size misfit (default 1)\n"
+    "  --geo-pool N        --rag geo: BM25 candidates re-ranked (default max(32k, 256))\n"
+    "  --index-captions C  all (default): a train part is found by any of its captions (synth:\n"
+    "                      every level); chosen: only by the caption its record shows\n"
     "  --group-by-caption  equal normalised captions share a split (STEP-LLM inputs)\n"
     "  --shard i/n         only prepare (cache) items i, i+n, ...; run again without it to write\n"
     "  --threads T         OpenMP threads (default: all cores); output does not depend on it\n"
@@ -116,6 +123,25 @@ static int cmd_build(int argc, char **argv) {
             cfg.max_tokens = (size_t)v;
         } else if (!strcmp(a, "--caption-level") && more) level = argv[++i];
         else if (!strcmp(a, "--group-by-caption")) cfg.group_by_caption = 1;
+        else if (!strcmp(a, "--twins") && more) {
+            const char *x = argv[++i];
+            if (!strcmp(x, "cross-split")) cfg.twins = DATA_DUP_CROSS_SPLIT;
+            else if (!strcmp(x, "never")) cfg.twins = DATA_DUP_ALL;
+            else if (!strcmp(x, "allow")) cfg.twins = DATA_DUP_ALLOW;
+            else return cli_usage_error("dataset", "bad --twins '%s' (cross-split, never or allow)", x);
+        } else if (!strcmp(a, "--geo-weight") && more) {
+            char *end;
+            cfg.geo_weight = strtod(argv[++i], &end);
+            if (*end || !(cfg.geo_weight >= 0) || cfg.geo_weight > 1e6) return cli_usage_error("dataset", "bad --geo-weight '%s'", argv[i]);
+        } else if (!strcmp(a, "--geo-pool") && more) {
+            if (parse_size(argv[++i], &v) || v > 1000000) return cli_usage_error("dataset", "bad --geo-pool '%s'", argv[i]);
+            cfg.geo_pool = (int)v;
+        } else if (!strcmp(a, "--index-captions") && more) {
+            const char *x = argv[++i];
+            if (!strcmp(x, "all")) cfg.index_all_captions = 1;
+            else if (!strcmp(x, "chosen")) cfg.index_all_captions = 0;
+            else return cli_usage_error("dataset", "bad --index-captions '%s' (all or chosen)", x);
+        }
         else if (!strcmp(a, "--shard") && more) {
             if (cli_parse_shard(argv[++i], &cfg.shard_i, &cfg.shard_n))
                 return cli_usage_error("dataset", "bad --shard '%s' (i/n with 0 <= i < n)", argv[i]);
@@ -296,6 +322,9 @@ static int cmd_stats(int argc, char **argv) {
     print_rate(ret, "params_closer_than_random_same_family", "parameters closer than a random same-family part");
     print_rate(ret, "params_closer_sized_captions", "... captions that state a size");
     print_rate(ret, "params_closer_unsized_captions", "... captions that state no size");
+    print_rate(ret, "size_closer_than_random_same_family", "bbox extents closer than a random same-family part");
+    print_rate(ret, "size_closer_sized_captions", "... captions that state a size");
+    print_rate(ret, "stated_sizes_closer_than_random_same_family", "sizes the caption states: closer than random");
     cJSON_Delete(o);
     return CLI_OK;
 }

@@ -55,6 +55,9 @@ typedef struct dataset_item {
     int describable;
     int split;                   /* RETRIEVAL_SPLIT_* given by the corpus, or NONE */
     retrieval_meta meta;         /* synth: size_mm extents, diameter and stated sizes, genus */
+    float size_mm[3];            /* synth: bounding-box extents (0 = unknown), for stats */
+    const char **captions;       /* every caption of the item, the chosen one first */
+    int n_captions;              /* >= 1 (synth: all levels); 0 means just caption */
 } dataset_item;
 
 typedef struct dataset_input {
@@ -117,6 +120,11 @@ typedef struct dataset_cfg {
     int round_decimals;          /* default 6; -1 = no rounding */
     int rag;                     /* DATASET_RAG_*; default BM25 */
     int dim;                     /* dense: vector size (default 256) */
+    double geo_weight;           /* geo: weight of the size misfit (0 = retrieval default 1) */
+    int geo_pool;                /* geo: BM25 candidates re-ranked (0 = retrieval default) */
+    int twins;                   /* DATA_DUP_* policy for caption twins (default CROSS_SPLIT) */
+    int index_all_captions;      /* 1 (default): a train item is found by any of its
+                                  * captions (synth: every level), not only the chosen one */
     const char *tokenizer_text;  /* lm BPE tokenizer file contents (NUL-terminated); NULL = none */
     size_t max_tokens;           /* token budget of the target DATA section; 0 = none */
     unsigned shard_i, shard_n;   /* shard_n <= 1: the whole build */

@@ -32,6 +32,7 @@ void dataset_cfg_init(dataset_cfg *c) {
     c->round_decimals = 6;
     c->rag = DATASET_RAG_BM25;
     c->dim = 256;
+    c->index_all_captions = 1;
     c->shard_n = 1;
 }
 
@@ -233,11 +234,14 @@ void dataset_summary_json(const dataset_summary *s, const dataset_cfg *cfg, cons
     sl_buf_printf(out,
                   ",\"options\":{\"seed\":%llu,\"group_by_caption\":%s,\"max_entities\":%zu,\"order\":\"%s\","
                   "\"annotate\":%s,\"format\":\"%s\",\"round\":%d,\"rag\":\"%s\",\"tokenizer\":%s,"
-                  "\"max_tokens\":%zu,\"shard\":\"%u/%u\"}",
+                  "\"max_tokens\":%zu,\"index_captions\":\"%s\",\"twins\":\"%s\",\"geo_weight\":%g,\"geo_pool\":%d,\"shard\":\"%u/%u\"}",
                   (unsigned long long)cfg->seed, cfg->group_by_caption ? "true" : "false", cfg->max_entities,
                   order_names[cfg->order % 3], cfg->annotate ? "true" : "false",
                   cfg->stepllm_format ? "stepllm" : "steplm", cfg->round_decimals, rag_names[cfg->rag % 3],
-                  cfg->tokenizer_text ? "true" : "false", cfg->max_tokens, cfg->shard_i,
+                  cfg->tokenizer_text ? "true" : "false", cfg->max_tokens,
+                  cfg->index_all_captions ? "all" : "chosen",
+                  cfg->twins == DATA_DUP_ALL ? "never" : cfg->twins == DATA_DUP_ALLOW ? "allow" : "cross-split",
+                  cfg->geo_weight, cfg->geo_pool, cfg->shard_i,
                   cfg->shard_n ? cfg->shard_n : 1);
     sl_buf_printf(out, ",\"items\":%zu,\"prepared\":%zu,\"kept\":%zu", s->n_items, s->n_prepped, s->n_kept);
     sl_buf_printf(out, ",\"splits\":{\"train\":%zu,\"val\":%zu,\"test\":%zu}", s->n_split[0], s->n_split[1],
@@ -257,6 +261,132 @@ void dataset_summary_json(const dataset_summary *s, const dataset_cfg *cfg, cons
                   "\"total\":%.3f}}\n",
                   s->seconds_read, s->seconds_prep, s->seconds_index, s->seconds_pair, s->seconds_write,
                   s->seconds_total);
+}
+
+/* ---- pairing ---------------------------------------------------------------------
+ * The index holds one entry per caption of each kept item (every caption with
+ * index_all_captions, else the chosen one), tagged with the item's split. For
+ * item k the query is its chosen caption; the answer is the item of the best
+ * TRAIN entry that is not k itself and, when k is val/test, does not belong to
+ * an item having any caption equal (normalised) to k's. Parallel over queries,
+ * one slot each: the result does not depend on the thread count. */
+static sl_status pair_items(const dataset_input *in, const size_t *kept, size_t n_kept, const uint8_t *split,
+                            const dataset_cfg *cfg, int n_threads, long *ret, retrieval_index **idx_out,
+                            dataset_summary *sum, sl_err *err) {
+    double t0 = sl_time_sec();
+    size_t n_ent = 0;
+    for (size_t k = 0; k < n_kept; k++) {
+        const dataset_item *it = &in->v[kept[k]];
+        n_ent += cfg->index_all_captions && it->n_captions > 0 ? (size_t)it->n_captions : 1;
+    }
+    size_t *ent_item = malloc((n_ent + 1) * sizeof *ent_item);
+    size_t *first = malloc((n_kept + 1) * sizeof *first);
+    uint64_t *ent_hash = malloc((n_ent + 1) * sizeof *ent_hash);
+    sl_err *errs = calloc((size_t)n_threads, sizeof *errs);
+    int *failed = calloc((size_t)n_threads, sizeof *failed);
+    retrieval_index *idx = NULL;
+    sl_status st = SL_OK;
+    if (!ent_item || !first || !ent_hash || !errs || !failed) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
+    {
+        retrieval_build_opts bo;
+        retrieval_build_opts_init(&bo);
+        bo.kinds = cfg->rag == DATASET_RAG_DENSE ? RETRIEVAL_KIND_DENSE : RETRIEVAL_KIND_BM25;
+        bo.dim = cfg->dim;
+        bo.embed = retrieval_embed_hash_ngram;
+        bo.embed_name = RETRIEVAL_EMBED_HASH_NAME;
+        retrieval_builder *b = retrieval_builder_new(&bo);
+        if (!b) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
+        size_t e = 0;
+        char eid[1200];
+        for (size_t k = 0; k < n_kept && !st; k++) {
+            const dataset_item *it = &in->v[kept[k]];
+            int nc = cfg->index_all_captions && it->n_captions > 0 ? it->n_captions : 1;
+            first[k] = e;
+            for (int c = 0; c < nc && !st; c++, e++) {
+                const char *cap = c == 0 ? it->caption : it->captions[c];
+                if (c) snprintf(eid, sizeof eid, "%s\x1f%d", it->id, c);
+                st = retrieval_builder_add(b, c ? eid : it->id, cap, split[kept[k]], &it->meta, err);
+                ent_item[e] = k;
+                ent_hash[e] = retrieval_caption_hash(cap);
+            }
+        }
+        first[n_kept] = e;
+        if (st) { retrieval_builder_free(b); goto done; }
+        st = retrieval_builder_finish(b, &idx, err);
+        if (st) goto done;
+    }
+    sum->seconds_index = sl_time_sec() - t0;
+    t0 = sl_time_sec();
+    if (cfg->progress) cfg->progress(cfg->progress_ctx, "retrieve", 0, n_kept);
+    size_t n_done = 0;
+    #pragma omp parallel num_threads(n_threads)
+    {
+        int tid = omp_get_thread_num();
+        size_t cap = 4096 < n_ent ? 4096 : n_ent;
+        retrieval_hit *hits = malloc((cap + 1) * sizeof *hits);
+        if (!hits) failed[tid] = sl_err_set(&errs[tid], SL_ERR_NOMEM, "out of memory");
+        #pragma omp for schedule(dynamic, 8)
+        for (size_t k = 0; k < n_kept; k++) {
+            ret[k] = -1;
+            if (failed[tid]) continue;
+            const dataset_item *it = &in->v[kept[k]];
+            uint64_t h = retrieval_caption_hash(it->caption);
+            int is_eval = split[kept[k]] != RETRIEVAL_SPLIT_TRAIN;
+            int no_twin = cfg->twins == DATA_DUP_ALL || (cfg->twins == DATA_DUP_CROSS_SPLIT && is_eval);
+            for (size_t want = 16;; want *= 8) {
+                if (want > cap) want = cap;
+                retrieval_query_opts o;
+                retrieval_query_opts_init(&o);
+                o.k = (int)want;
+                o.kind = cfg->rag == DATASET_RAG_DENSE ? RETRIEVAL_KIND_DENSE : RETRIEVAL_KIND_BM25;
+                o.split_mask = RETRIEVAL_SPLIT_BIT(RETRIEVAL_SPLIT_TRAIN);
+                o.geo_rerank = cfg->rag == DATASET_RAG_GEO;
+                o.geo_weight = cfg->geo_weight;
+                o.geo_pool = cfg->geo_pool;
+                if (no_twin) {
+                    o.exclude_caption_hash = h;
+                    o.exclude_caption_split_mask = 0;     /* candidates are train only anyway */
+                }
+                o.n_threads = 1;
+                int nh = 0;
+                if (retrieval_query(idx, it->caption, retrieval_embed_hash_ngram, NULL, &o, hits, &nh, &errs[tid])) {
+                    failed[tid] = 1;
+                    break;
+                }
+                for (int j = 0; j < nh && ret[k] < 0; j++) {
+                    size_t p = ent_item[hits[j].index];
+                    if (p == k) continue;
+                    /* a val/test query never gets a train item whose own caption is its twin
+                     * (entries with its exact caption are already filtered by the query) */
+                    if (!(no_twin && ent_hash[first[p]] == h)) ret[k] = (long)p;
+                }
+                if (ret[k] >= 0 || (size_t)nh < want || want >= cap) break;
+            }
+            if (cfg->progress) {
+                #pragma omp critical(dataset_progress)
+                {
+                    n_done++;
+                    if (n_done % 256 == 0 || n_done == n_kept) cfg->progress(cfg->progress_ctx, "retrieve", n_done, n_kept);
+                }
+            }
+        }
+        free(hits);
+    }
+    for (int t = 0; t < n_threads && !st; t++)
+        if (failed[t]) {
+            if (err) *err = errs[t];
+            st = errs[t].status ? errs[t].status : SL_ERR_NOMEM;
+        }
+    sum->seconds_pair = sl_time_sec() - t0;
+done:
+    free(ent_item);
+    free(first);
+    free(ent_hash);
+    free(errs);
+    free(failed);
+    if (st) retrieval_index_free(idx);
+    else *idx_out = idx;
+    return st;
 }
 
 /* ---- the build ------------------------------------------------------------------------ */
@@ -431,39 +561,8 @@ sl_status dataset_build(const dataset_input *in, const char *outdir, const char 
         if (pp[i].drop < 0 && split[i] <= RETRIEVAL_SPLIT_TEST) kept[n_kept++] = i;
     sum->n_kept = n_kept;
     t0 = sl_time_sec();
-    {
-        retrieval_build_opts bo;
-        retrieval_build_opts_init(&bo);
-        bo.kinds = cfg.rag == DATASET_RAG_DENSE ? RETRIEVAL_KIND_DENSE : RETRIEVAL_KIND_BM25;
-        bo.dim = cfg.dim;
-        bo.embed = retrieval_embed_hash_ngram;
-        bo.embed_name = RETRIEVAL_EMBED_HASH_NAME;
-        retrieval_builder *b = retrieval_builder_new(&bo);
-        if (!b) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
-        for (size_t k = 0; k < n_kept && !st; k++) {
-            const dataset_item *it = &in->v[kept[k]];
-            st = retrieval_builder_add(b, it->id, it->caption, split[kept[k]], &it->meta, err);
-        }
-        if (st) { retrieval_builder_free(b); goto done; }
-        st = retrieval_builder_finish(b, &idx, err);
-        if (st) goto done;
-    }
-    sum->seconds_index = sl_time_sec() - t0;
-    t0 = sl_time_sec();
-    {
-        data_pair_cfg pc;
-        data_pair_cfg_init(&pc);
-        pc.kind = cfg.rag == DATASET_RAG_DENSE ? RETRIEVAL_KIND_DENSE : RETRIEVAL_KIND_BM25;
-        pc.geo_rerank = cfg.rag == DATASET_RAG_GEO;
-        pc.dup_policy = DATA_DUP_CROSS_SPLIT;
-        pc.embed = retrieval_embed_hash_ngram;
-        pc.n_threads = n_threads;
-        if (cfg.progress) cfg.progress(cfg.progress_ctx, "retrieve", 0, n_kept);
-        st = data_pair_retrieve(idx, &pc, ret, err);
-        if (st) goto done;
-        if (cfg.progress) cfg.progress(cfg.progress_ctx, "retrieve", n_kept, n_kept);
-    }
-    sum->seconds_pair = sl_time_sec() - t0;
+    st = pair_items(in, kept, n_kept, split, &cfg, n_threads, ret, &idx, sum, err);
+    if (st) goto done;
 
     /* 5. records, formatted in parallel chunks, written in id order */
     t0 = sl_time_sec();
@@ -506,6 +605,13 @@ sl_status dataset_build(const dataset_input *in, const char *outdir, const char 
                     json_field_str(bb, "caption_level", it->caption_level);
                     json_field_str(bb, "family", it->family);
                     json_field_str(bb, "retrieved_family", q ? q->family : NULL);
+                    if (it->size_mm[0] > 0 || it->size_mm[1] > 0 || it->size_mm[2] > 0)
+                        sl_buf_printf(bb, ",\"size_mm\":[%.4g,%.4g,%.4g]", it->size_mm[0], it->size_mm[1], it->size_mm[2]);
+                    if (it->meta.n_dims > 0) {
+                        sl_buf_puts(bb, ",\"dims_mm\":[");
+                        for (int d = 0; d < it->meta.n_dims; d++) sl_buf_printf(bb, "%s%.4g", d ? "," : "", it->meta.dims_mm[d]);
+                        sl_buf_putc(bb, ']');
+                    }
                     sl_buf_printf(bb, ",\"parameters\":%s", it->params_json ? it->params_json : "null");
                 }
                 sl_buf_puts(bb, "}\n");
@@ -522,8 +628,7 @@ sl_status dataset_build(const dataset_input *in, const char *outdir, const char 
                 of[s].bytes += bufs[k - c0].len;
                 sum->n_split[s]++;
                 if (ret[k] < 0) sum->n_unpaired++;
-                else if (retrieval_index_caption_hash_at(idx, (size_t)ret[k]) ==
-                         retrieval_index_caption_hash_at(idx, k))
+                else if (retrieval_caption_hash(in->v[kept[ret[k]]].caption) == retrieval_caption_hash(in->v[i].caption))
                     sum->n_twin++;
             }
             if (cfg.progress) cfg.progress(cfg.progress_ctx, "write", c1, n_kept);

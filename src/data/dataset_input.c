@@ -123,6 +123,17 @@ static sl_status synth_line(dataset_input *in, const char *dir, const char *file
             }
         }
     }
+    /* every caption, the chosen one first */
+    int n_all = cJSON_GetArraySize(caps);
+    it->captions = sl_arena_alloc(&in->arena, (size_t)(n_all + 1) * sizeof *it->captions);
+    if (!it->captions) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
+    it->captions[it->n_captions++] = it->caption;
+    cJSON_ArrayForEach(c, caps) {
+        const char *tx = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+        if (tx && *tx && strcmp(tx, it->caption)) it->captions[it->n_captions++] = adup(in, tx);
+    }
+    for (int k = 0; k < it->n_captions; k++)
+        if (!it->captions[k]) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
     const char *fam = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "family"));
     it->family = fam ? adup(in, fam) : NULL;
     const cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parameters");
@@ -144,12 +155,13 @@ static sl_status synth_line(dataset_input *in, const char *dir, const char *file
     const cJSON *size = cJSON_GetObjectItemCaseSensitive(o, "size_mm");
     if (cJSON_IsArray(size) && cJSON_GetArraySize(size) == 3) {
         for (int k = 0; k < 3; k++) it->meta.bbox_mm[k] = (float)cJSON_GetArrayItem(size, k)->valuedouble;
+        memcpy(it->size_mm, it->meta.bbox_mm, sizeof it->size_mm);
     } else {
         const cJSON *bb = cJSON_GetObjectItemCaseSensitive(o, "bbox_mm");
         if (cJSON_IsArray(bb) && cJSON_GetArraySize(bb) == 6)
             for (int k = 0; k < 3; k++)
-                it->meta.bbox_mm[k] = (float)(cJSON_GetArrayItem(bb, k + 3)->valuedouble -
-                                              cJSON_GetArrayItem(bb, k)->valuedouble);
+                it->size_mm[k] = it->meta.bbox_mm[k] = (float)(cJSON_GetArrayItem(bb, k + 3)->valuedouble -
+                                                               cJSON_GetArrayItem(bb, k)->valuedouble);
     }
     const cJSON *dz = cJSON_GetObjectItemCaseSensitive(o, "diameter_z_mm");
     if (cJSON_IsNumber(dz)) add_dim(&it->meta, dz->valuedouble);

@@ -18,6 +18,11 @@ typedef struct rec {
     size_t n_step;
     param *par;
     int n_par;
+    double size[3];      /* sorted extents, 0 = unknown */
+    double keys[3 + 8];  /* extents and dims_mm: the part's key lengths */
+    int n_keys;
+    double stated[8];    /* lengths the caption states, mm */
+    int n_stated;
 } rec;
 
 typedef struct recs { rec *v; size_t n, cap; } recs;
@@ -72,14 +77,26 @@ static sl_status read_split(const char *outdir, int split, recs *rs, sl_err *err
         r->family = dupz(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "family")));
         r->retrieved_family = dupz(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "retrieved_family")));
         const char *cap_text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "caption"));
-        double lens[4];
-        r->states_length = cap_text ? retrieval_caption_lengths_mm(cap_text, lens, 4) > 0 : 0;
+        r->n_stated = cap_text ? retrieval_caption_lengths_mm(cap_text, r->stated, 8) : 0;
+        r->states_length = r->n_stated > 0;
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "n_entities");
         r->n_entities = cJSON_IsNumber(x) ? (long)x->valuedouble : -1;
         x = cJSON_GetObjectItemCaseSensitive(o, "n_tokens");
         r->n_tokens = cJSON_IsNumber(x) ? (long)x->valuedouble : -1;
         const char *step = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "step"));
         r->n_step = step ? strlen(step) : 0;
+        const cJSON *sz = cJSON_GetObjectItemCaseSensitive(o, "size_mm");
+        if (cJSON_IsArray(sz) && cJSON_GetArraySize(sz) == 3) {
+            for (int k = 0; k < 3; k++) r->size[k] = cJSON_GetArrayItem(sz, k)->valuedouble;
+            for (int a = 0; a < 2; a++)
+                for (int b = a + 1; b < 3; b++)
+                    if (r->size[b] > r->size[a]) { double t = r->size[a]; r->size[a] = r->size[b]; r->size[b] = t; }
+        }
+        for (int k = 0; k < 3; k++)
+            if (r->size[k] > 0) r->keys[r->n_keys++] = r->size[k];
+        const cJSON *dm, *dims = cJSON_GetObjectItemCaseSensitive(o, "dims_mm");
+        cJSON_ArrayForEach(dm, dims)
+            if (cJSON_IsNumber(dm) && dm->valuedouble > 0 && r->n_keys < 11) r->keys[r->n_keys++] = dm->valuedouble;
         const cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parameters");
         if (cJSON_IsObject(par)) {
             int np = cJSON_GetArraySize(par);
@@ -113,6 +130,31 @@ static double param_dist(const rec *a, const rec *b) {
                 break;
             }
     return n ? s / n : -1;
+}
+
+/* mean |ln(a/b)| over the sorted bounding-box extents both parts have; -1 if none */
+static double size_dist(const rec *a, const rec *b) {
+    double s = 0;
+    int n = 0;
+    for (int k = 0; k < 3; k++)
+        if (a->size[k] > 0 && b->size[k] > 0) { s += fabs(log(a->size[k] / b->size[k])); n++; }
+    return n ? s / n : -1;
+}
+
+/* how far a part's key lengths are from the lengths a caption states: mean over
+ * stated L of min over the part's lengths v of |ln(L/v)|; -1 if not comparable */
+static double stated_dist(const rec *q, const rec *c) {
+    if (!q->n_stated || !c->n_keys) return -1;
+    double s = 0;
+    for (int i = 0; i < q->n_stated; i++) {
+        double best = 1e300;
+        for (int j = 0; j < c->n_keys; j++) {
+            double d = fabs(log(q->stated[i] / c->keys[j]));
+            if (d < best) best = d;
+        }
+        s += best;
+    }
+    return s / q->n_stated;
 }
 
 static int cmp_rec_id(const void *a, const void *b) {
@@ -222,7 +264,7 @@ sl_status dataset_stats_json(const char *outdir, uint64_t seed, sl_buf *out, sl_
         for (size_t i = 0; i < rs.n; i++)
             if (rs.v[i].split == 0 && rs.v[i].family) tr[n_train++] = &rs.v[i];
         rate fam_eval = {0}, fam_train = {0}, close_all = {0}, close_sized = {0}, close_unsized = {0};
-        rate fam_sized = {0};
+        rate fam_sized = {0}, size_all = {0}, size_sized = {0}, stated = {0};
         for (size_t i = 0; i < rs.n; i++) {
             const rec *r = &rs.v[i];
             if (!r->family || !r->retrieved_id) continue;
@@ -245,6 +287,20 @@ sl_status dataset_stats_json(const char *outdir, uint64_t seed, sl_buf *out, sl_
             const rec *rnd = NULL;
             for (size_t t = 0; t < n_train; t++)
                 if (tr[t] != q && !strcmp(tr[t]->family, r->family) && pick-- == 0) { rnd = tr[t]; break; }
+            double tq = stated_dist(r, q), trn = stated_dist(r, rnd);
+            if (tq >= 0 && trn >= 0) {
+                stated.n++;
+                if (tq < trn) stated.hit++;
+                else if (tq == trn) stated.tie++;
+            }
+            double sq = size_dist(r, q), sr = size_dist(r, rnd);
+            if (sq >= 0 && sr >= 0)
+                for (int k = 0; k < 1 + r->states_length; k++) {
+                    rate *c = k ? &size_sized : &size_all;
+                    c->n++;
+                    if (sq < sr) c->hit++;
+                    else if (sq == sr) c->tie++;
+                }
             double dq = param_dist(r, q), dr = param_dist(r, rnd);
             if (dq < 0 || dr < 0) continue;
             rate *cr = r->states_length ? &close_sized : &close_unsized;
@@ -268,6 +324,12 @@ sl_status dataset_stats_json(const char *outdir, uint64_t seed, sl_buf *out, sl_
         rate_json(out, "params_closer_sized_captions", &close_sized);
         sl_buf_puts(out, ",");
         rate_json(out, "params_closer_unsized_captions", &close_unsized);
+        sl_buf_puts(out, ",");
+        rate_json(out, "size_closer_than_random_same_family", &size_all);
+        sl_buf_puts(out, ",");
+        rate_json(out, "size_closer_sized_captions", &size_sized);
+        sl_buf_puts(out, ",");
+        rate_json(out, "stated_sizes_closer_than_random_same_family", &stated);
     }
     sl_buf_puts(out, "}}\n");
     if (out->failed) st = sl_err_set(err, SL_ERR_NOMEM, "out of memory");
