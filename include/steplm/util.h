@@ -84,8 +84,10 @@ void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
 /* Read a whole file into a malloc'd buffer with a NUL after the last byte.
  * Caller frees *data with free(). max_bytes = 0 means no limit. */
 sl_status sl_file_read(const char *path, char **data, size_t *n, size_t max_bytes, sl_err *err);
-/* Write bytes to path atomically: a temp file in the same directory, fsync,
- * rename. On failure nothing is left at path (an old file stays untouched). */
+/* Write bytes to path atomically: a temp file in the same directory, then
+ * rename (no fsync). On failure nothing is left at path (an old file stays
+ * untouched). A path that exists and is not a regular file (/dev/null, a FIFO)
+ * is written in place, never replaced. */
 sl_status sl_file_write_atomic(const char *path, const void *data, size_t n, sl_err *err);
 
 /* ---- misc --------------------------------------------------------------- */

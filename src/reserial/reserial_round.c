@@ -43,6 +43,18 @@ static size_t fast_round(const char *t, size_t len, int decimals, char *out, siz
     while (is < ie && t[is] == '0') is++;           /* leading zeros */
     while (fe > fs && t[fe - 1] == '0') fe--;       /* trailing zeros */
     size_t D = ie - is, F = fe - fs, N = (size_t)decimals;
+    if (D == 0 && F > N + 1) {                      /* |x| < 10^-(N+1): rounds to zero, binary value too */
+        int small = 1;
+        for (size_t k = 0; k <= N && small; k++) small = t[fs + k] == '0';
+        if (small) {
+            if (N + 3 > n_out) return 0;
+            out[0] = '.';
+            for (size_t k = 0; k < N; k++) out[1 + k] = '0';
+            out[N + 1] = 0;
+            *zero = 1;
+            return N + 1;
+        }
+    }
     if (D + (F > N + 1 ? F : N + 1) > 15) return 0;
     if (F == N + 1 && t[fs + N] == '5') return 0;   /* exact tie */
     if (D + 1 + N + 2 > n_out) return 0;
@@ -119,9 +131,56 @@ size_t reserial_round_real(const char *text, size_t len, int decimals, reserial_
         return need - 1;
     }
     {
+        /* an exponent form is first spelled out as a plain decimal (same value),
+         * when that stays short */
+        char plain[160];
+        const char *src = buf;
+        size_t slen = len;
+        const char *ep = memchr(buf, 'E', len);
+        if (!ep) ep = memchr(buf, 'e', len);
+        if (ep) {
+            slen = 0;
+            char *endp;
+            long ex = strtol(ep + 1, &endp, 10);
+            size_t i = 0;
+            int neg = 0;
+            if (buf[i] == '+' || buf[i] == '-') { neg = buf[i] == '-'; i++; }
+            char dig[64];
+            size_t nd = 0, ni = 0;
+            for (; buf + i < ep && buf[i] != '.'; i++) if (nd < sizeof dig) { dig[nd++] = buf[i]; ni++; }
+            if (buf + i < ep && buf[i] == '.') i++;
+            for (; buf + i < ep; i++) if (nd < sizeof dig) dig[nd++] = buf[i];
+            long pt = (long)ni + ex;               /* digits before the point */
+            if (endp == buf + len && nd < sizeof dig && ex > -40 && ex < 40) {
+                if (neg) plain[slen++] = '-';
+                if (pt <= 0) {
+                    plain[slen++] = '0';
+                    plain[slen++] = '.';
+                    for (long z = 0; z < -pt; z++) plain[slen++] = '0';
+                    memcpy(plain + slen, dig, nd);
+                    slen += nd;
+                } else if ((size_t)pt >= nd) {
+                    memcpy(plain + slen, dig, nd);
+                    slen += nd;
+                    for (long z = 0; z < pt - (long)nd; z++) plain[slen++] = '0';
+                    plain[slen++] = '.';
+                } else {
+                    memcpy(plain + slen, dig, (size_t)pt);
+                    slen += (size_t)pt;
+                    plain[slen++] = '.';
+                    memcpy(plain + slen, dig + pt, nd - (size_t)pt);
+                    slen += nd - (size_t)pt;
+                }
+                plain[slen] = 0;
+                src = plain;
+            } else slen = 0;
+        }
         int fneg, fzero;
         char num[128];
-        size_t fl = fast_round(buf, len, decimals, num + 2, sizeof num - 4, &fneg, &fzero);
+        size_t fl = slen ? fast_round(src, slen, decimals, num + 2, sizeof num - 4, &fneg, &fzero) : 0;
+        if (fl && fzero && measure) {               /* a nonzero measure keeps its digits: slow path */
+            for (size_t i = 0; i < slen && fl; i++) if (src[i] >= '1' && src[i] <= '9') fl = 0;
+        }
         if (fl) {
             if (fzero) { memcpy(out, "0.0", 4); return 3; }
             char *q = num + 2;

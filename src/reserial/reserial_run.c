@@ -118,8 +118,17 @@ static void put_begin(const p21_doc *doc, const char *kind, size_t num, const bl
         cnt[tc[i].type] = 0;
     }
     if (touched->n) qsort(tc, touched->n, sizeof *tc, cmp_tcount);
-    sl_buf_printf(out, "/* BEGIN %s %zu %s entities=%u depth=%u types=", kind, num,
-                  p21_entity_type_name(doc, &base[b->idx]), b->end - b->start, b->depth);
+    sl_buf_puts(out, "/* BEGIN ");
+    sl_buf_puts(out, kind);
+    sl_buf_putc(out, ' ');
+    reserial__put_u64(out, num);
+    sl_buf_putc(out, ' ');
+    sl_buf_puts(out, p21_entity_type_name(doc, &base[b->idx]));
+    sl_buf_puts(out, " entities=");
+    reserial__put_u64(out, b->end - b->start);
+    sl_buf_puts(out, " depth=");
+    reserial__put_u64(out, b->depth);
+    sl_buf_puts(out, " types=");
     for (size_t i = 0; i < touched->n; i++) {
         if (i) sl_buf_putc(out, ',');
         sl_buf_puts(out, tc[i].name);

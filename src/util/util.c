@@ -175,7 +175,35 @@ sl_status sl_file_read(const char *path, char **data, size_t *n, size_t max_byte
     return SL_OK;
 }
 
+/* write all of data to an open fd; 0 or errno */
+static int write_all(int fd, const void *data, size_t n) {
+    const char *p = data;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 sl_status sl_file_write_atomic(const char *path, const void *data, size_t n, sl_err *err) {
+    /* An existing path that is not a regular file (/dev/null, a FIFO, a terminal)
+     * is written in place: renaming a temp file over it would replace the device
+     * node with a regular file (this happened to /dev/null). */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) return sl_err_set(err, SL_ERR_IO, "cannot write '%s': is a directory", path);
+        int fd = open(path, O_WRONLY);
+        if (fd < 0) return sl_err_set(err, SL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+        int e = write_all(fd, data, n);
+        if (close(fd) != 0 && !e) e = errno;
+        if (e) return sl_err_set(err, SL_ERR_IO, "cannot write '%s': %s", path, strerror(e));
+        return SL_OK;
+    }
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 32);
     if (!tmp) return sl_err_set(err, SL_ERR_NOMEM, "out of memory");

@@ -8,9 +8,10 @@
 #define STEPLM_TEST_RS_PIPELINE_H
 
 #include "steplm/reserial.h"
+#include "steplm/schema.h"
 #include "rs_check.h"
 
-typedef struct rs_tally { size_t files, outputs, faces, cycle_edges, forward_checked; } rs_tally;
+typedef struct rs_tally { size_t files, outputs, faces, cycle_edges, forward_checked, schema_clean; } rs_tally;
 
 static inline int rs_edge_listed(const reserial_result *r, uint64_t from, uint64_t to) {
     for (size_t i = 0; i < r->stats.n_cycle_edges; i++)
@@ -24,6 +25,7 @@ static inline int rs_property(const char *name, const char *text, size_t n, int 
     sl_err err = {0};
     if (p21_doc_read_mem(name, text, n, NULL, &a, &err) != SL_OK) { p21_doc_free(a); return 0; }
     int input_refs_ok = p21_doc_check_refs(a) == 0;
+    size_t input_schema_errors = schema_check_doc(a, NULL);   /* what `steplm check` adds */
     t->files++;
     for (int order = 0; order < 2; order++)
         for (int ann = 0; ann < 2; ann++) {
@@ -51,6 +53,18 @@ static inline int rs_property(const char *name, const char *text, size_t n, int 
                     p21_diag_format(od, p21_doc_diag(od, 0), line, sizeof line);
                     CHECK_MSG(0, "%s order=%d ann=%d: output has %zu reference errors: %s", name, order, ann, e, line);
                 }
+            }
+            if (od) {   /* the schema sees the same entities: the same number of errors (zero for a valid input) */
+                size_t before = p21_doc_n_errors(od);
+                size_t e = schema_check_doc(od, NULL);
+                CHECK_MSG(e == input_schema_errors, "%s order=%d ann=%d: %zu schema errors, input has %zu", name, order,
+                          ann, e, input_schema_errors);
+                if (e != input_schema_errors && e) {
+                    char line[600];
+                    p21_diag_format(od, p21_doc_diag(od, before < p21_doc_n_diags(od) ? before : 0), line, sizeof line);
+                    fprintf(stderr, "  first: %s\n", line);
+                }
+                t->schema_clean += e == 0;
             }
             p21_doc_free(od);
             if (ann) {

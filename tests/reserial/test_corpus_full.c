@@ -35,8 +35,8 @@ int main(void) {
     corpus_close(&c);
     CHECK_MSG(n_files >= 300, "only %zu files", n_files);
     CHECK_EQ_INT(n_refused, 2);
-    fprintf(stderr, "corpus: %zu files, %zu checked (%zu outputs, %zu face blocks, %zu cycle edges, %zu references "
+    fprintf(stderr, "corpus: %zu files, %zu checked (%zu outputs (%zu schema-clean), %zu face blocks, %zu cycle edges, %zu references "
                     "checked in post order), %zu damaged inputs refused\n",
-            n_files, n_checked, t.outputs, t.faces, t.cycle_edges, t.forward_checked, n_refused);
+            n_files, n_checked, t.outputs, t.schema_clean, t.faces, t.cycle_edges, t.forward_checked, n_refused);
     return test_finish("test_corpus_full");
 }

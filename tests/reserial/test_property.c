@@ -130,8 +130,8 @@ int main(void) {
     sl_buf_release(&b);
     CHECK(t.cycle_edges > 0);      /* the generator does produce cycles */
     CHECK(t.faces > 0);
-    fprintf(stderr, "property: %zu corpus files, %zu random graphs, %zu outputs, %zu face blocks, %zu cycle edges, "
-                    "%zu references checked in post order\n", n_corpus, n_random, t.outputs, t.faces, t.cycle_edges,
+    fprintf(stderr, "property: %zu corpus files, %zu random graphs, %zu outputs (%zu schema-clean), %zu face blocks, %zu cycle edges, "
+                    "%zu references checked in post order\n", n_corpus, n_random, t.outputs, t.schema_clean, t.faces, t.cycle_edges,
             t.forward_checked);
     return test_finish("test_property");
 }
