@@ -94,18 +94,7 @@ static int run(int argc, char **argv) {
     size_t pn = prompt ? strlen(prompt) : 0;
     if (pfile && sl_file_read(pfile, &pbuf, &pn, 0, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
     if (rc == CLI_OK && lora) {
-        /* rank and alpha come from the file's metadata; default r = 16 */
-        int rank = 16;
-        float alpha = 16;
-        char *raw; size_t rn;
-        if (sl_file_read(lora, &raw, &rn, 0, &err) == SL_OK) {
-            char *p = strstr(raw, "\"lora_rank\":\"");
-            if (p) rank = atoi(p + 13);
-            p = strstr(raw, "\"lora_alpha\":\"");
-            if (p) alpha = (float)atof(p + 14);
-            free(raw);
-        }
-        if (lm_lora_attach(m, rank, alpha, 0, &err) || lm_lora_load(m, lora, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+        if (lm_lora_attach_file(m, lora, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
     }
     int32_t *ids = NULL;
     size_t k = 0;

@@ -14,7 +14,9 @@
  *
  * Nothing here prints or exits; errors come back as sl_status + sl_err.
  * Results do not depend on the OpenMP thread count (per-thread slots,
- * reductions in index order). Matmuls go through OpenBLAS: set
+ * reductions in index order; tested bit for bit). Matmuls go through
+ * OpenBLAS, which lm_model_new switches to one thread (steplm splits large
+ * products across its own OpenMP threads). Set
  * OPENBLAS_CORETYPE=SkylakeX in the environment before the process starts on
  * CPUs that OpenBLAS 0.3.21 does not recognise (it reads it at load time). */
 #ifndef STEPLM_LM_H
@@ -132,12 +134,13 @@ void lm_model_init_random(lm_model *m, float std, uint64_t seed);
  * Returns the number of tensors; names are written into name (n_name). */
 int lm_model_n_tensors(const lm_model *m);
 float *lm_model_tensor(lm_model *m, int i, char *name, size_t n_name, int shape[2], int *n_dim);
-/* number of floats of each param kind per the config (for tests) */
+/* total number of parameter floats (the flat array's length) */
 size_t lm_model_n_params(const lm_model *m);
 
 /* ---- training ----------------------------------------------------------- */
-/* Prepare buffers for batches up to B x seq tokens (allocates activations,
- * gradients and AdamW moments on first use). */
+/* Prepare buffers for batches up to B x seq tokens (activations, including
+ * the (L, B, H, seq, seq) attention probabilities, and gradients; the AdamW
+ * moments come with the first optimizer step). */
 sl_status lm_model_train_init(lm_model *m, int max_batch, sl_err *err);
 /* Forward over ids (B, T) with targets (B, T) (NULL: no loss). Keeps the
  * activations for backward. Returns mean cross-entropy over targets >= 0
@@ -217,11 +220,16 @@ typedef struct lm_generation {
 void lm_generation_release(lm_generation *g);
 
 /* Generate opts->n_samples continuations of one prompt with a KV cache: the
- * prompt is prefilled once and its cache shared by all samples. */
+ * prompt is prefilled once and its cache copied to every sample; live
+ * samples decode together as one batch. The stop token is not included in
+ * the output; the token that completes a stop string is. Sample g draws from
+ * its own generator seeded from (seed, g), so it does not depend on G.
+ * Caller releases *out with lm_generation_release. */
 sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm_sample_opts *opts,
                       lm_generation *out, sl_err *err);
 /* Pick a token from logits (modified in place) per opts; seen = tokens for the
- * repetition penalty. Exposed for tests. */
+ * repetition penalty (applied once per distinct token, HF style: divide a
+ * positive logit, multiply a negative one). scratch: 2 V floats. */
 int lm_sample_pick(float *logits, int V, const lm_sample_opts *o, const int32_t *seen, int n_seen,
                    sl_rng *rng, float *scratch);
 
@@ -236,6 +244,8 @@ sl_status lm_model_save_safetensors(lm_model *m, const char *path, sl_err *err);
 sl_status lm_model_load_safetensors(lm_model *m, const char *path, sl_err *err);
 sl_status lm_lora_save(lm_model *m, const char *path, sl_err *err);
 sl_status lm_lora_load(lm_model *m, const char *path, sl_err *err);
+/* Attach adapters with the rank and alpha recorded in the file, then load them. */
+sl_status lm_lora_attach_file(lm_model *m, const char *path, sl_err *err);
 
 sl_status lm_config_to_json(const lm_config *c, sl_buf *out);
 sl_status lm_config_from_json(const char *json, lm_config *c, sl_err *err);
@@ -279,6 +289,7 @@ typedef void (*lm_progress_fn)(void *ctx, const lm_train_progress *p);
 typedef struct lm_sft_data {
     int32_t **ids; int *n_ids; int *n_prompt;
     size_t n;
+    size_t n_skipped;   /* records whose prompt leaves no target token within max_len */
 } lm_sft_data;
 sl_status lm_sft_load_jsonl(const char *path, lm_tokenizer *tok, const char *prompt_field,
                             const char *target_field, int max_len, lm_sft_data *out, sl_err *err);

@@ -94,6 +94,15 @@ sl_status lm_st_read(const char *path, const lm_st_entry *e, int n, char **meta,
     size_t sz;
     sl_status st = sl_file_read(path, &raw, &sz, 0, err);
     if (st) return st;
+    st = lm_st_parse(raw, sz, path, e, n, meta, err);
+    free(raw);
+    return st;
+}
+
+sl_status lm_st_parse(const char *raw, size_t sz, const char *path, const lm_st_entry *e, int n, char **meta,
+                      sl_err *err) {
+    if (meta) *meta = NULL;
+    sl_status st = SL_OK;
     const unsigned char *b = (const unsigned char *)raw;
     char msg[400];
     cJSON *hdr = NULL;
@@ -109,24 +118,23 @@ sl_status lm_st_read(const char *path, const lm_st_entry *e, int n, char **meta,
     if (!cJSON_IsObject(hdr)) { st = st_fail(err, path, SL_ERR_SYNTAX, "corrupt safetensors header: not a JSON object"); goto out; }
     const unsigned char *data = b + 8 + hl;
     size_t data_n = sz - 8 - (size_t)hl;
-    /* the data must end where the last tensor ends */
-    size_t max_end = 0;
+    /* every tensor must lie inside the data */
     cJSON *it;
     cJSON_ArrayForEach(it, hdr) {
         if (!strcmp(it->string, "__metadata__")) continue;
         cJSON *off = cJSON_GetObjectItem(it, "data_offsets");
-        if (cJSON_GetArraySize(off) != 2) {
+        cJSON *o0 = cJSON_GetArrayItem(off, 0), *o1 = cJSON_GetArrayItem(off, 1);
+        if (cJSON_GetArraySize(off) != 2 || !cJSON_IsNumber(o0) || !cJSON_IsNumber(o1)) {
             snprintf(msg, sizeof msg, "corrupt safetensors header: tensor '%.200s' has no data_offsets", it->string);
             st = st_fail(err, path, SL_ERR_SYNTAX, msg);
             goto out;
         }
-        double en = cJSON_GetArrayItem(off, 1)->valuedouble;
-        if (en > (double)max_end) max_end = (size_t)en;
-    }
-    if (max_end > data_n) {
-        snprintf(msg, sizeof msg, "truncated safetensors file: tensors need %zu data bytes, the file holds %zu", max_end, data_n);
-        st = st_fail(err, path, SL_ERR_SYNTAX, msg);
-        goto out;
+        if (o1->valuedouble > (double)data_n) {
+            snprintf(msg, sizeof msg, "truncated safetensors file: tensor '%.200s' ends at byte %.0f of %zu data bytes",
+                     it->string, o1->valuedouble, data_n);
+            st = st_fail(err, path, SL_ERR_SYNTAX, msg);
+            goto out;
+        }
     }
     cJSON *md = cJSON_GetObjectItem(hdr, "__metadata__");
     cJSON *hash = cJSON_GetObjectItem(md, "steplm_fnv1a64");
@@ -186,7 +194,6 @@ sl_status lm_st_read(const char *path, const lm_st_entry *e, int n, char **meta,
     if (meta && md) *meta = cJSON_PrintUnformatted(md);
 out:
     cJSON_Delete(hdr);
-    free(raw);
     return st;
 }
 
@@ -245,6 +252,25 @@ static sl_status lora_io(lm_model *m, const char *path, int save, sl_err *err) {
 
 sl_status lm_lora_save(lm_model *m, const char *path, sl_err *err) { return lora_io(m, path, 1, err); }
 sl_status lm_lora_load(lm_model *m, const char *path, sl_err *err) { return lora_io(m, path, 0, err); }
+
+sl_status lm_lora_attach_file(lm_model *m, const char *path, sl_err *err) {
+    char *meta = NULL;
+    sl_status st = lm_st_read(path, NULL, 0, &meta, err);
+    if (st) return st;
+    cJSON *j = cJSON_Parse(meta ? meta : "{}");
+    cJSON *r = cJSON_GetObjectItem(j, "lora_rank"), *a = cJSON_GetObjectItem(j, "lora_alpha");
+    int rank = cJSON_IsString(r) ? atoi(r->valuestring) : 0;
+    float alpha = cJSON_IsString(a) ? (float)atof(a->valuestring) : (float)rank;
+    cJSON_Delete(j);
+    free(meta);
+    if (rank < 1) {
+        sl_err_set(err, SL_ERR_INVALID, "no lora_rank in the file's metadata");
+        if (err) snprintf(err->file, sizeof err->file, "%.255s", path);
+        return SL_ERR_INVALID;
+    }
+    if ((st = lm_lora_attach(m, rank, alpha, 0, err))) return st;
+    return lm_lora_load(m, path, err);
+}
 
 /* ---- config.json ------------------------------------------------------------- */
 

@@ -113,25 +113,14 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
             const float *qv = w->q + (size_t)i * d + (size_t)h * hd;
             const float *kb = kl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
             const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
+            /* scores over the slot's keys, softmax, weighted sum of values */
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, np, hd, scale, kb, kvd, qv, 1, 0.0f, sc, 1);
             float mx = -INFINITY;
-            for (int j = 0; j < np; j++) {
-                const float *kv = kb + (size_t)j * kvd;
-                float s = 0.0f;
-                for (int e = 0; e < hd; e++) s += qv[e] * kv[e];
-                s *= scale;
-                sc[j] = s;
-                mx = s > mx ? s : mx;
-            }
+            for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
             float sum = 0.0f;
-            for (int j = 0; j < np; j++) { sc[j] = expf(sc[j] - mx); sum += sc[j]; }
-            float inv = 1.0f / sum;
+            for (int j = 0; j < np; j++) { sc[j] = lm_expf(sc[j] - mx); sum += sc[j]; }
             float *yv = w->y + (size_t)i * d + (size_t)h * hd;
-            for (int e = 0; e < hd; e++) yv[e] = 0.0f;
-            for (int j = 0; j < np; j++) {
-                const float *vv = vb + (size_t)j * kvd;
-                float pj = sc[j] * inv;
-                for (int e = 0; e < hd; e++) yv[e] += pj * vv[e];
-            }
+            cblas_sgemv(CblasRowMajor, CblasTrans, np, hd, 1.0f / sum, vb, kvd, sc, 1, 0.0f, yv, 1);
         }
         proj(m, w, 3, l, w->y, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
@@ -140,7 +129,7 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
         proj(m, w, 5, l, w->hn, w->h3, N);
         for (size_t i = 0; i < (size_t)N * f; i++) {
             float z = w->h1[i];
-            w->h1[i] = z / (1.0f + expf(-z)) * w->h3[i];
+            w->h1[i] = z / (1.0f + lm_expf(-z)) * w->h3[i];
         }
         proj(m, w, 6, l, w->h1, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];

@@ -26,6 +26,27 @@ struct lm_model {
 };
 
 void *lm_calloc(size_t n_floats);
+
+/* exp for softmax: Cody-Waite reduction and a degree-6 polynomial (Cephes),
+ * within 2 ulp of expf over [-87, 88]; branch-free so that loops over it
+ * vectorise (`#pragma omp simd`) where expf would stay a scalar call. */
+static inline float lm_expf(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    /* round to nearest by the 1.5 * 2^23 trick: no libm call, so it vectorises */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } u;
+    u.i = ((int32_t)n + 127) << 23;
+    return p * u.f;
+}
 void lm_params_point(lm_params *p, float *base, const lm_config *c);
 size_t lm_params_count(const lm_config *c);
 float lm_randn(sl_rng *r);
@@ -53,5 +74,8 @@ sl_status lm_st_write(const char *path, const lm_st_entry *e, int n, const char 
 /* Read into the named destinations; every entry must be present with its
  * shape. *meta gets the __metadata__ object as JSON text (malloc'd) if non-NULL. */
 sl_status lm_st_read(const char *path, const lm_st_entry *e, int n, char **meta, sl_err *err);
+/* the same on a buffer already in memory (path only names it in errors) */
+sl_status lm_st_parse(const char *raw, size_t n_raw, const char *path, const lm_st_entry *e, int n, char **meta,
+                      sl_err *err);
 
 #endif

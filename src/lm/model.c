@@ -111,11 +111,11 @@ sl_status lm_model_new(const lm_config *c, lm_model **out, sl_err *err) {
 
 void lm_model_free(lm_model *m) {
     if (!m) return;
+    lm_lora_detach(m);   /* first: it owns the moments while adapters are attached */
     free(m->params); free(m->grads); free(m->adam_m); free(m->adam_v);
     free(m->acts); free(m->scratch);
     free(m->rope_cos); free(m->rope_sin);
     free(m->ids); free(m->targets);
-    lm_lora_detach(m);
     free(m);
 }
 
@@ -216,6 +216,7 @@ void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int
         const float *xi = x + (size_t)i * d;
         float *oi = out + (size_t)i * d;
         float ss = 0.0f;
+#pragma omp simd reduction(+ : ss)
         for (int j = 0; j < d; j++) ss += xi[j] * xi[j];
         float r = 1.0f / sqrtf(ss / d + eps);
         if (rstd) rstd[i] = r;
@@ -231,6 +232,7 @@ static void rmsnorm_bwd(const float *x, const float *w, const float *rstd, const
         const float *xi = x + (size_t)i * d, *gi = dout + (size_t)i * d;
         float *dxi = dx + (size_t)i * d;
         float r = rstd[i], dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
         for (int j = 0; j < d; j++) dot += gi[j] * w[j] * xi[j];
         float c = dot * r * r * r / d;
         for (int j = 0; j < d; j++) dxi[j] += gi[j] * w[j] * r - xi[j] * c;
@@ -264,7 +266,7 @@ void lm_rope(float *x, int N, int stride, int n_heads, int hd, const int *pos, i
     }
 }
 
-static inline float silu(float x) { return x / (1.0f + expf(-x)); }
+static inline float silu(float x) { return x / (1.0f + lm_expf(-x)); }
 
 /* ---- activation layout ---------------------------------------------------- */
 /* Offsets of each activation for a batch of BT = B*T rows (T <= seq). The
@@ -401,10 +403,13 @@ static void causal_softmax_rows(float *S, int T, int r0, int r1) {
     for (int i = r0; i < r1; i++) {
         float *row = S + (size_t)i * T;
         float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
         for (int j = 0; j <= i; j++) mx = row[j] > mx ? row[j] : mx;
         float sum = 0.0f;
-        for (int j = 0; j <= i; j++) { float e = expf(row[j] - mx); row[j] = e; sum += e; }
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j <= i; j++) { float e = lm_expf(row[j] - mx); row[j] = e; sum += e; }
         float inv = 1.0f / sum;
+#pragma omp simd
         for (int j = 0; j <= i; j++) row[j] *= inv;
         for (int j = i + 1; j < r1; j++) row[j] = 0.0f;
     }
@@ -473,7 +478,9 @@ static void attn_bwd(const float *q, const float *k, const float *v, const float
                     const float *pr = P + (size_t)i * T;
                     float *dr = dP + (size_t)i * T;
                     float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
                     for (int j = 0; j <= i; j++) dot += pr[j] * dr[j];
+#pragma omp simd
                     for (int j = 0; j <= i; j++) dr[j] = pr[j] * (dr[j] - dot) * scale;
                     for (int j = i + 1; j < r1; j++) dr[j] = 0.0f;
                 }
@@ -532,6 +539,7 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
         proj_fwd(m, 5, l, hn2, p->w3 + (size_t)l * f * d, h3, BT, d, f);
 #pragma omp parallel for schedule(static) if (BT * d > (1 << 18))
         for (int i = 0; i < BT; i++)
+#pragma omp simd
             for (int j = 0; j < f; j++) {
                 size_t o = (size_t)i * f + j;
                 g[o] = silu(h1[o]) * h3[o];
@@ -561,9 +569,10 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
         const float *lg = a.logits + (size_t)i * V;
         float mx = -INFINITY;
         for (int j = 0; j < V; j++) mx = lg[j] > mx ? lg[j] : mx;
-        double sum = 0.0;
-        for (int j = 0; j < V; j++) sum += expf(lg[j] - mx);
-        row_loss[i] = (float)(log(sum) + mx - lg[t]);
+        float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < V; j++) sum += lm_expf(lg[j] - mx);
+        row_loss[i] = (float)(log((double)sum) + mx - lg[t]);
     }
     double tot = 0.0;
     for (int i = 0; i < BT; i++) tot += row_loss[i];
@@ -605,7 +614,8 @@ void lm_model_backward(lm_model *m, float loss_scale) {
         float mx = -INFINITY;
         for (int j = 0; j < V; j++) mx = lg[j] > mx ? lg[j] : mx;
         float sum = 0.0f;
-        for (int j = 0; j < V; j++) { dl[j] = expf(lg[j] - mx); sum += dl[j]; }
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < V; j++) { dl[j] = lm_expf(lg[j] - mx); sum += dl[j]; }
         float is = inv_n / sum;
         for (int j = 0; j < V; j++) dl[j] *= is;
         dl[t] -= inv_n;
@@ -629,9 +639,10 @@ void lm_model_backward(lm_model *m, float loss_scale) {
         /* s.dh1 holds dg; split into dh1 (gate) and dh3 (up) */
 #pragma omp parallel for schedule(static) if (BT * d > (1 << 18))
         for (int i = 0; i < BT; i++)
+#pragma omp simd
             for (int j = 0; j < f; j++) {
                 size_t o = (size_t)i * f + j;
-                float z = h1[o], sg = 1.0f / (1.0f + expf(-z)), dg = s.dh1[o];
+                float z = h1[o], sg = 1.0f / (1.0f + lm_expf(-z)), dg = s.dh1[o];
                 s.dh3[o] = dg * z * sg;
                 s.dh1[o] = dg * h3[o] * sg * (1.0f + z * (1.0f - sg));
             }

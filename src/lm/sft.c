@@ -146,6 +146,7 @@ sl_status lm_sft_load_jsonl(const char *path, lm_tokenizer *tok, const char *pf,
         if (st) { free(a); free(b); goto fail; }
         size_t tot = na + nb + 1;
         if (tot > (size_t)max_len) tot = (size_t)max_len;
+        if (na + 1 >= tot) { free(a); free(b); out->n_skipped++; continue; }   /* nothing to learn */
         if (out->n == cap) {
             cap = cap ? cap * 2 : 256;
             int32_t **ni = realloc(out->ids, sizeof(int32_t *) * cap);
@@ -367,7 +368,11 @@ sl_status lm_train_run(const lm_train_cfg *cfg, lm_progress_fn progress, void *c
     }
     /* data */
     if ((st = lm_sft_load_jsonl(cfg->train_path, tok, cfg->prompt_field, cfg->target_field, m->c.seq + 1, &tr, err))) goto out;
-    if (!tr.n) { st = sl_err_set(err, SL_ERR_INVALID, "%s: no training records", cfg->train_path); goto out; }
+    if (!tr.n) {
+        st = sl_err_set(err, SL_ERR_INVALID, "%s: no training records with target tokens within seq %d (%zu skipped)",
+                        cfg->train_path, m->c.seq, tr.n_skipped);
+        goto out;
+    }
     if (cfg->val_path[0] &&
         (st = lm_sft_load_jsonl(cfg->val_path, tok, cfg->prompt_field, cfg->target_field, m->c.seq + 1, &va, err))) goto out;
     int B = cfg->batch;

@@ -42,7 +42,7 @@ int main(void) {
     CHECK_EQ_INT(sh("%s tokenizer --help >/dev/null", bin), 0);
 
     const char *cfg = "{\"train\": \"tests/lm/data/overfit50.jsonl\", \"out\": \"build/t_cli_model\", \"tokenizer\": \"build/t_cli.bpe\","
-                      " \"d\": 32, \"n_layer\": 1, \"n_head\": 2, \"ffn\": 48, \"seq\": 160, \"batch\": 2, \"steps\": 2, \"save_every\": 0}";
+                      " \"d\": 32, \"n_layer\": 1, \"n_head\": 2, \"ffn\": 48, \"seq\": 400, \"batch\": 2, \"steps\": 2, \"save_every\": 0}";
     sl_file_write_atomic("build/t_cli_cfg.json", cfg, strlen(cfg), NULL);
     CHECK_EQ_INT(sh("%s train --config build/t_cli_cfg.json --json > build/t_cli_train.txt 2>/dev/null", bin), 0);
     char *tr = slurp("build/t_cli_train.txt");

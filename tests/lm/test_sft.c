@@ -22,7 +22,7 @@ int main(void) {
         int32_t e0[6] = {10, 11, 12, 20, 21, LM_TOK_EOT};
         int32_t *ex[1] = {e0};
         int nids[1] = {6}, npr[1] = {3};
-        lm_sft_data d = {ex, nids, npr, 1};
+        lm_sft_data d = {ex, nids, npr, 1, 0};
         size_t idx[1] = {0};
         int32_t ids[8], tg[8];
         lm_sft_make_batch(&d, idx, 1, 8, ids, tg);
@@ -48,6 +48,10 @@ int main(void) {
         CHECK_EQ_INT(d.ids[0][d.n_prompt[0] - 1], LM_TOK_OUTPUT);
         CHECK_EQ_INT(d.ids[0][d.n_ids[0] - 1], LM_TOK_EOT);
         CHECK_EQ_INT(d.ids[0][d.n_prompt[0]], '#');
+        lm_sft_data_release(&d);
+        /* prompts that fill max_len leave nothing to learn: skipped and counted */
+        CHECK(lm_sft_load_jsonl(jl, tok, "prompt", "step", 10, &d, &err) == SL_OK);
+        CHECK(d.n == 0 && d.n_skipped == 12);
         lm_sft_data_release(&d);
         const char *badl = "build/test_lm_sft_bad.jsonl";
         const char *txt = "{\"prompt\": \"a\", \"step\": \"b\"}\n\n{\"prompt\": \"a\"}\n";
