@@ -71,6 +71,15 @@ int brep_cli_process(const char *path, const brep_cli_opts *o, mesh *keep, brep_
     mesh_compute_props(&m, &p);
     r->area_mm2 = p.area_mm2;
     memcpy(r->bbox_mm, p.bbox_mm, sizeof p.bbox_mm);
+    /* wireframe geometry is part of the shape's extent */
+    for (size_t i = 0; i < b->n_wire_pts; i++) {
+        double c[3] = {b->wire_pts[i].x, b->wire_pts[i].y, b->wire_pts[i].z};
+        for (int k = 0; k < 3; k++) {
+            if (m.n_tris == 0 && i == 0) { r->bbox_mm[k] = r->bbox_mm[k + 3] = c[k]; }
+            if (c[k] < r->bbox_mm[k]) r->bbox_mm[k] = c[k];
+            if (c[k] > r->bbox_mm[k + 3]) r->bbox_mm[k + 3] = c[k];
+        }
+    }
     /* volume, watertightness and genus per closed solid instance */
     int all_tight = r->closed_solids > 0;
     long genus = 0;

@@ -26,7 +26,8 @@ static const char *usage =
     "  BODY    {\"op\":\"box\",\"size\":[x,y,z]} | {\"op\":\"cylinder\",\"r\",\"h\"} |\n"
     "          {\"op\":\"cone\",\"r1\",\"r2\",\"h\"} | {\"op\":\"sphere\",\"r\"} | {\"op\":\"torus\",\"R\",\"r\"} |\n"
     "          {\"op\":\"wedge\",\"size\":[x,y,z],\"ltx\"} | {\"op\":\"prism\",\"n\",\"r\",\"h\"} |\n"
-    "          {\"op\":\"extrude\",\"sketch\":SKETCH,\"distance\",\"distance_back\"?,\"symmetric\"?} |\n"
+    "          {\"op\":\"extrude\",\"sketch\":SKETCH,\"distance\",\"distance_back\"?,\"symmetric\"?,\n"
+    "           \"edges\"?:{\"top\":{\"fillet\":r}|{\"chamfer\":d},\"bottom\":...}} |\n"
     "          {\"op\":\"revolve\",\"sketch\":SKETCH,\"axis\":{\"point\":[x,y],\"dir\":[x,y]},\"angle_deg\"}\n"
     "          primitives take \"frame\":FRAME (default: world; box corner at its origin)\n"
     "  FRAME   {\"origin\":[x,y,z],\"z\":[..],\"x\":[..]} or \"XY\" | \"XZ\" | \"YZ\" or\n"
@@ -99,7 +100,7 @@ static int run(int argc, char **argv) {
         memcpy(parts[i].rgb, m.parts[i].rgb, sizeof parts[i].rgb);
         parts[i].has_placement = m.parts[i].has_placement;
         parts[i].placement = m.parts[i].placement;
-        if (build_check_solid(m.b, m.parts[i].solid, &rep[i], &err)) { cli_print_err(&err); rc = CLI_FAIL; goto done; }
+        rep[i] = m.parts[i].check;   /* checked while building */
     }
     brep_write_opts wo = {0};
     const char *base = strrchr(out, '/');

@@ -71,6 +71,8 @@ typedef struct slot {
     char *meta;          /* manifest line (malloc'd), NULL on failure */
     char *error;         /* formatted error (malloc'd) */
     int skipped;
+    int redraws;
+    char *redraw_why;    /* the kernel's first failure when redrawn (malloc'd) */
     char split[8];
     size_t fam;
 } slot;
@@ -270,6 +272,12 @@ static int run(int argc, char **argv) {
             } else {
                 s->meta = dup_str(in.meta.data);
                 snprintf(s->split, sizeof s->split, "%s", in.split);
+                s->redraws = in.redraws;
+                if (in.redraws) {
+                    char why[400];
+                    snprintf(why, sizeof why, "%s: %s", id, in.first_failure);
+                    s->redraw_why = dup_str(why);
+                }
             }
             synth_instance_release(&in);
         }
@@ -281,7 +289,7 @@ static int run(int argc, char **argv) {
     /* manifest in index order */
     sl_buf man;
     sl_buf_init(&man);
-    long n_ok = 0, n_skip = 0, n_fail = 0, n_train = 0, n_val = 0, n_test = 0;
+    long n_ok = 0, n_skip = 0, n_fail = 0, n_train = 0, n_val = 0, n_test = 0, n_redrawn = 0;
     long *fam_ok = calloc(set.n, sizeof *fam_ok), *fam_fail = calloc(set.n, sizeof *fam_fail);
     for (long j = 0; j < n_mine; j++) {
         slot *s = &slots[j];
@@ -299,8 +307,13 @@ static int run(int argc, char **argv) {
             n_fail++;
             if (fam_fail) fam_fail[s->fam]++;
         }
+        if (s->redraws) {
+            if (n_redrawn < 10) fprintf(stderr, "steplm synth: note: redrawn after a kernel failure: %s\n", s->redraw_why);
+            n_redrawn++;
+        }
         free(s->meta);
         free(s->error);
+        free(s->redraw_why);
     }
     free(slots);
     char mpath[4200];
@@ -311,9 +324,9 @@ static int run(int argc, char **argv) {
     sl_buf_release(&man);
     long n_made = n_ok - n_skip;
     if (json) {
-        printf("{\"instances\":%ld,\"made\":%ld,\"skipped\":%ld,\"failed\":%ld,\"train\":%ld,\"val\":%ld,\"test\":%ld,"
-               "\"seconds\":%.2f,\"threads\":%d,\"families\":{",
-               n_mine, n_made, n_skip, n_fail, n_train, n_val, n_test, dt, omp_get_max_threads());
+        printf("{\"instances\":%ld,\"made\":%ld,\"skipped\":%ld,\"failed\":%ld,\"redrawn\":%ld,\"train\":%ld,\"val\":%ld,"
+               "\"test\":%ld,\"seconds\":%.2f,\"threads\":%d,\"families\":{",
+               n_mine, n_made, n_skip, n_fail, n_redrawn, n_train, n_val, n_test, dt, omp_get_max_threads());
         for (size_t f = 0; f < set.n; f++)
             printf("%s\"%s\":{\"ok\":%ld,\"failed\":%ld}", f ? "," : "", set.fams[f].name, fam_ok ? fam_ok[f] : 0,
                    fam_fail ? fam_fail[f] : 0);
@@ -322,6 +335,7 @@ static int run(int argc, char **argv) {
         printf("synth: %ld instances of %zu families in %s: %ld made, %ld already there, %ld failed\n", n_mine, set.n,
                out_dir, n_made, n_skip, n_fail);
         printf("split: %ld train, %ld val, %ld test\n", n_train, n_val, n_test);
+        printf("redrawn after a kernel failure: %ld (the meta.json of each says \"redraws\")\n", n_redrawn);
         printf("time: %.1f s on %d threads (%.1f instances/s)\n", dt, omp_get_max_threads(),
                dt > 0 ? (double)n_made / dt : 0.0);
         for (size_t f = 0; f < set.n; f++)

@@ -19,6 +19,10 @@ part("elbow", revolve(sketch(XZ, outer, inner), angle, {0, 0}, {0, 1}), {})
       return "a " .. c:degadj(p.angle) .. " pipe elbow of " .. c:len(p.od, "z") .. " tube"
     end,
     precise = function(p, c)
+      if c:chance(0.5) then
+        return "a pipe bend through " .. c:deg(p.angle) .. ": tube " .. c:len(p.od, "z") .. " outside, " ..
+               c:len(p.od - 2 * p.wall) .. " inside, on a " .. c:len(p.Rb) .. " bend radius"
+      end
       return "a " .. c:degadj(p.angle) .. " elbow of round tube with outside diameter " .. c:len(p.od, "z") .. " and " ..
              c:len(p.wall) .. " wall, bent to a centreline radius of " .. c:len(p.Rb) .. " (" ..
              c:count(1, "holes") .. " through passage)"

@@ -32,8 +32,14 @@ part("flange", cyl(D / 2, t), {
       local s = c:pick("a flange ", "a circular flange ") .. c:len(p.D, "d") .. " in diameter and " .. c:len(p.t) ..
                 " thick, with a hub of " .. c:len(2 * p.rh) .. " diameter standing " .. c:len(p.hh) ..
                 " proud (" .. c:len(p.t + p.hh, "z") .. " overall), a " .. c:len(p.d) .. " central bore and "
-      return s .. c:count(p.n) .. " " .. c:len(p.bd) .. " bolt holes on a " .. c:len(p.bc) .. " bolt circle (" ..
-             c:count(p.n + 1, "holes") .. " holes in all)"
+      if c:chance(0.5) then
+        return s .. c:count(p.n) .. " bolt holes of " .. c:len(p.bd) .. " on a " .. c:len(p.bc) .. " bolt circle (" ..
+               c:count(p.n + 1, "holes") .. " holes in all)"
+      end
+      return c:count(p.n) .. " bolt holes of " .. c:len(p.bd) .. " diameter on a " .. c:len(p.bc) .. " pitch circle pierce " ..
+             "a flange of " .. c:len(p.D, "d") .. " diameter and " .. c:len(p.t) .. " thickness, which carries a " ..
+             c:len(2 * p.rh) .. " hub " .. c:len(p.hh) .. " high (" .. c:len(p.t + p.hh, "z") .. " in total) bored " ..
+             c:len(p.d)
     end,
   },
 }

@@ -27,10 +27,15 @@ part("hinge", extrude(sketch(XZ, leaf, circle(rp, W, R)), L), {
              c:count(p.n) .. " screw " .. c:plural(p.n, "hole")
     end,
     precise = function(p, c)
-      return "a hinge leaf " .. c:len(p.L, "y") .. " long and " .. c:len(p.W + p.R, "x") .. " wide including its knuckle: a " ..
-             c:len(p.t) .. " plate ending in a knuckle of " .. c:len(2 * p.R, "z") .. " diameter bored " ..
-             c:len(2 * p.rp) .. " for the pin, with " .. c:count(p.n) .. " " .. c:len(p.d) .. " screw " ..
-             c:plural(p.n, "hole") .. " (" .. c:count(p.n + 1, "holes") .. " holes counting the pin bore)"
+      if c:chance(0.5) then
+        return "a hinge leaf " .. c:len(p.L, "y") .. " long and " .. c:len(p.W + p.R, "x") .. " wide including its knuckle: a " ..
+               c:len(p.t) .. " plate ending in a knuckle of " .. c:len(2 * p.R, "z") .. " diameter bored " ..
+               c:len(2 * p.rp) .. " for the pin, with " .. c:count(p.n) .. " screw " .. c:plural(p.n, "hole") .. " of " ..
+               c:len(p.d) .. " (" .. c:count(p.n + 1, "holes") .. " holes counting the pin bore)"
+      end
+      return "a " .. c:dims({{p.W + p.R, "x"}, {p.L, "y"}}) .. " hinge leaf of " .. c:len(p.t) .. " plate with a " ..
+             c:len(2 * p.R, "z") .. " knuckle along one long edge, a " .. c:len(2 * p.rp) .. " pin hole through it and " ..
+             c:count(p.n) .. " screw " .. c:plural(p.n, "hole") .. " of " .. c:len(p.d)
     end,
   },
 }

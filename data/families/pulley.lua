@@ -20,6 +20,11 @@ part("pulley", revolve(sketch(XZ, pr)), {})
       return "a " .. c:len(p.od, "d") .. " V-groove pulley with a " .. c:len(p.d) .. " bore"
     end,
     precise = function(p, c)
+      if c:chance(0.5) then
+        return "a " .. c:len(p.od, "d") .. " sheave, " .. c:len(p.w + p.hl, "z") .. " long overall: a " .. c:len(p.w) ..
+               " rim with a V groove " .. c:len(p.gd) .. " deep, a " .. c:len(p.dh) .. " x " .. c:len(p.hl) ..
+               " hub and a " .. c:len(p.d) .. " bore"
+      end
       return "a V-groove pulley " .. c:len(p.od, "d") .. " in diameter and " .. c:len(p.w) .. " wide with a groove " ..
              c:len(p.gd) .. " deep, a " .. c:len(p.dh) .. " hub projecting " .. c:len(p.hl) .. " (" ..
              c:len(p.w + p.hl, "z") .. " overall) and a " .. c:len(p.d) .. " through bore"

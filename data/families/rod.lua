@@ -25,6 +25,11 @@ part("rod", revolve(sketch(XZ, pr:close())), {})
              c:len(p.df, "d") .. " base flange and a conical tip"
     end,
     precise = function(p, c)
+      if c:chance(0.5) then
+        return "a " .. c:len(p.tf + p.lr + p.tl, "z") .. " tall part: a " .. c:len(p.df, "d") .. " x " .. c:len(p.tf) ..
+               " base flange, a " .. c:len(p.dr) .. " rod rising " .. c:len(p.lr) .. " from it, and a cone " ..
+               c:len(p.tl) .. " long tapering to a " .. c:len(p.flat) .. " flat tip"
+      end
       local s = "a cylindrical rod of " .. c:len(p.dr) .. " diameter and " .. c:len(p.lr) ..
                 " length on a round flange " .. c:len(p.df, "d") .. " across and " .. c:len(p.tf) ..
                 " thick, topped by a " .. c:len(p.tl) .. " conical tip"

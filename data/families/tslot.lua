@@ -21,6 +21,11 @@ part("tslot", extrude(sketch(XZ, prof), L), {})
       return "a " .. c:len(p.L, "y") .. " long T-slot block, " .. c:dims({{p.W, "x"}, {p.H, "z"}}) .. " in section"
     end,
     precise = function(p, c)
+      if c:chance(0.5) then
+        return "a " .. c:len(p.L, "y") .. " bar, " .. c:len(p.W, "x") .. " wide and " .. c:len(p.H, "z") ..
+               " high, with a T-slot down its top face: a " .. c:len(p.so) .. " x " .. c:len(p.sd) ..
+               " neck over a " .. c:len(p.sw) .. " x " .. c:len(p.sh) .. " channel"
+      end
       return "a T-slot block " .. c:dims({{p.W, "x"}, {p.H, "z"}, {p.L, "y"}}) ..
              " (width x height x length); the slot opening is " .. c:len(p.so) .. " wide and " .. c:len(p.sd) ..
              " deep, widening to " .. c:len(p.sw) .. " for a further " .. c:len(p.sh)

@@ -21,6 +21,14 @@ part("tube", extrude(face, L), {})
       return "a " .. c:len(p.od, "x") .. " square tube, " .. c:len(p.L, "z") .. " long"
     end,
     precise = function(p, c)
+      if c:chance(0.5) then
+        if p.shape == "round" then
+          return c:len(p.L, "z") .. " of round tubing, " .. c:len(p.od, "d") .. " outside diameter with a " ..
+                 c:len(p.wall) .. " wall"
+        end
+        return c:len(p.L, "z") .. " of square tubing, " .. c:len(p.od, "x") .. " across the flats outside, " ..
+               c:len(p.wall) .. " wall"
+      end
       if p.shape == "round" then
         return "a round tube with outside diameter " .. c:len(p.od, "d") .. ", wall " .. c:len(p.wall) ..
                " (bore " .. c:len(p.od - 2 * p.wall) .. ") and length " .. c:len(p.L, "z")

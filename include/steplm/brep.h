@@ -93,6 +93,11 @@ typedef struct brep {
     brep_instance *instances;
     geom_curve **curves;    /* each in the arena */
     geom_surf **surfs;
+    /* points sampled from placed wireframe geometry (curves and points of
+     * GEOMETRIC_(CURVE_)SETs), already in root coordinates: part of the shape's
+     * extent (bounding box) but not meshed */
+    vec3 *wire_pts;
+    size_t n_wire_pts, cap_wire_pts;
     size_t cap[10];         /* capacities of the arrays above (internal) */
     char unit[16];          /* length unit of the file: "mm", "m", "inch", ... */
     double unit_mm;         /* millimetres per file unit */

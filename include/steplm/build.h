@@ -103,6 +103,12 @@ double build_profile_area(const build_profile *p);
 /* Extrude along the sketch normal from -d_back to +d_front (d_back = 0: one side). */
 sl_status build_extrude(brep *b, build_profile *p, double d_front, double d_back, uint32_t *solid,
                         sl_err *err);
+/* The same with the edges where the side faces meet the +Z cap (front) and the -Z
+ * cap (back) rounded or bevelled by size_mm (a 45-degree chamfer of that distance).
+ * Profiles of lines, arcs and circles whose joins are tangent or line-line corners. */
+typedef enum build_edge_kind { BUILD_EDGE_SHARP = 0, BUILD_EDGE_FILLET, BUILD_EDGE_CHAMFER } build_edge_kind;
+sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_back, int front_kind,
+                           double front_mm, int back_kind, double back_mm, uint32_t *solid, sl_err *err);
 /* Revolve about the axis through sketch point (ax, ay) with sketch direction (dx, dy)
  * by angle_rad in (0, 2 pi] (right-hand rule about the axis direction). The profile
  * must lie on one side of the axis; it may touch it. */
@@ -174,6 +180,7 @@ typedef struct build_model_part {
     double rgb[3];
     int has_placement;
     geom_xform placement;
+    build_check_report check;     /* result of build_check_solid */
 } build_model_part;
 
 typedef struct build_model {

@@ -44,6 +44,7 @@ typedef struct synth_opts {
     double deflection_mm;   /* tessellation used to measure (default 0.02) */
     double tol_mm;          /* claims vs measurement (default 0.1) */
     sandbox_limits lim;     /* for the CAD program */
+    int max_redraws;        /* kernel failures (build, STEP, mesh) redrawn this often; default 3 */
 } synth_opts;
 void synth_opts_default(synth_opts *o);
 
@@ -56,6 +57,7 @@ typedef struct synth_measure {
     double mesh_area_mm2, mesh_volume_mm3;
     long genus;             /* mesh genus, -1 when not watertight */
     int watertight;
+    int watertight_default; /* also watertight meshed at 0.001 x the bbox diagonal (props' default) */
     size_t n_faces, n_tris, n_ref_errors;
 } synth_measure;
 
@@ -65,6 +67,8 @@ typedef struct synth_instance {
     const synth_family *fam;
     char split[8];          /* train, val, test */
     int attempts;           /* parameter draws until the constraint and split guard held */
+    int redraws;            /* whole draws redone because the kernel failed on them */
+    char first_failure[256];/* the kernel's message for the first redrawn draw */
     sl_buf program;         /* part.lua */
     sl_buf step;            /* part.step */
     sl_buf meta;            /* meta.json, one line (also the manifest line) */
@@ -78,8 +82,11 @@ void synth_instance_release(synth_instance *in);
 void synth_instance_id(const synth_set *s, long index, char *out, size_t n_out);
 
 /* Make instance index: draw, run, build, write STEP, measure, caption, check.
- * On failure err says which stage failed ("part.lua:7: ...", "caption claim ...");
- * in->program holds the program when it was drawn. */
+ * When the kernel fails on a draw (build, STEP re-read, watertight mesh) the instance
+ * is drawn again from a derived seed, up to o->max_redraws times; in->redraws and
+ * in->first_failure say so (the CLI counts them). A family or caption error is not
+ * redrawn. On failure err says which stage failed ("part.lua:7: ...", "caption 3:
+ * ..."); in->program holds the last program drawn. */
 sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_instance *in, sl_err *err);
 
 /* Only the draw of instance index (no building): its split, the program text and

@@ -21,6 +21,7 @@ void brep_free(brep *b) {
     if (!b) return;
     free(b->verts); free(b->edges); free(b->coedges); free(b->loops); free(b->faces);
     free(b->shells); free(b->solids); free(b->instances); free(b->curves); free(b->surfs);
+    free(b->wire_pts);
     sl_arena_release(&b->arena);
     free(b);
 }
@@ -175,6 +176,14 @@ int brep_bbox_estimate(const brep *b, double bbox[6]) {
                 }
             }
         }
+    }
+    for (size_t i = 0; i < b->n_wire_pts; i++) {
+        double c[3] = {b->wire_pts[i].x, b->wire_pts[i].y, b->wire_pts[i].z};
+        for (int k = 0; k < 3; k++) {
+            if (c[k] < bbox[k]) bbox[k] = c[k];
+            if (c[k] > bbox[k + 3]) bbox[k + 3] = c[k];
+        }
+        any = 1;
     }
     return any ? 0 : -1;
 }

@@ -376,7 +376,8 @@ static long read_curve(rd *r, uint64_t id) {
         res = read_curve(r, aref(p, 1));
     } else if ((p = simple(r, e, "SURFACE_CURVE")) || (p = simple(r, e, "SEAM_CURVE")) ||
                (p = simple(r, e, "INTERSECTION_CURVE")) || (p = simple(r, e, "BOUNDED_SURFACE_CURVE"))) {
-        res = read_curve(r, aref(p, 1));
+        /* complex instances carry the name in REPRESENTATION_ITEM: 3 arguments */
+        res = read_curve(r, aref(p, p->args.len == 3 ? 0 : 1));
     } else if ((p = simple(r, e, "POLYLINE"))) {
         const p21_value *pts = alist(p, 1);
         if (pts && pts->len >= 2 && pts->len < 1000000) {
@@ -401,7 +402,10 @@ static long read_curve(rd *r, uint64_t id) {
         brep_add_diag(r->b, id, "unsupported curve %s", tname(r, e));
     }
     r->depth--;
-    if (res < 0) map_put(&r->map, KEY(id, K_CURVE), -2);
+    if (res < 0) {
+        if (!r->oom) brep_add_diag(r->b, id, "curve %s unreadable (edge becomes a straight segment)", tname(r, e));
+        map_put(&r->map, KEY(id, K_CURVE), -2);
+    }
     return res;
 }
 
@@ -613,6 +617,9 @@ static long read_edge(rd *r, uint64_t id) {
     long ci = read_curve(r, aref(p, 3));
     vec3 a = r->b->verts[v0].p, z = r->b->verts[v1].p;
     double t0 = 0, t1 = 1;
+    if (v0 != v1 && v3_dist(a, z) <= 1e-9 * (1 + v3_len(a)) &&
+        (ci < 0 || r->b->curves[ci]->kind == GEOM_CURVE_LINE))
+        brep_add_diag(r->b, id, "zero-length edge (its two vertices coincide)");
     if (ci >= 0) {
         const geom_curve *c = r->b->curves[ci];
         double lo, hi;
@@ -810,7 +817,255 @@ static long read_shell(rd *r, uint64_t id, int flip) {
 
 static int is_solid_item(const rd *r, const p21_entity *e) {
     return part_of(r, e, "MANIFOLD_SOLID_BREP") || part_of(r, e, "BREP_WITH_VOIDS") ||
-           part_of(r, e, "FACETED_BREP") || part_of(r, e, "SHELL_BASED_SURFACE_MODEL");
+           part_of(r, e, "FACETED_BREP") || part_of(r, e, "SHELL_BASED_SURFACE_MODEL") ||
+           part_of(r, e, "GEOMETRIC_SET");
+}
+
+/* ---- surfaces in geometric sets (no topology) -----------------------------------
+ * A CURVE_BOUNDED_SURFACE or a bare bounded surface becomes a face whose loops are
+ * polygons sampled from the boundary curves (straight edges between samples). */
+typedef struct pvec { vec3 *v; size_t n, cap; } pvec;
+static int pv_push(pvec *a, vec3 p) {
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? 2 * a->cap : 64;
+        vec3 *q = realloc(a->v, nc * sizeof *q);
+        if (!q) return -1;
+        a->v = q; a->cap = nc;
+    }
+    a->v[a->n++] = p;
+    return 0;
+}
+
+#define SEG_SAMPLES 48
+
+/* 2D curve of a PCURVE evaluated on its surface; lengths of planar parameters are in
+ * file units (scaled here), angles and B-spline parameters are not. */
+static int sample_pcurve(rd *r, const p21_part *pc, int sense, pvec *out) {
+    long si = read_surf(r, aref(pc, 1));
+    const p21_part *dr = part_of(r, ent(r, aref(pc, 2)), "DEFINITIONAL_REPRESENTATION");
+    if (!dr) dr = part_of(r, ent(r, aref(pc, 2)), "REPRESENTATION");
+    const p21_value *items = alist(dr, 1);
+    if (si < 0 || !items || !items->len || items->u.items[0].kind != P21_REF) return -1;
+    double keep = r->scale;
+    r->scale = 1;
+    long ci = read_curve(r, items->u.items[0].u.ref);
+    r->scale = keep;
+    if (ci < 0) return -1;
+    const geom_curve *c = r->b->curves[ci];
+    const geom_surf *S = r->b->surfs[si];
+    double t0, t1;
+    int per;
+    if (c->kind == GEOM_CURVE_LINE) return 0;
+    geom_curve_range(c, &t0, &t1, &per);
+    if (!(t1 - t0 < 1e100)) return -1;
+    double su = 1, sv = 1;
+    if (S->kind == GEOM_SURF_PLANE) su = sv = r->scale;
+    else if (S->kind == GEOM_SURF_CYLINDER || S->kind == GEOM_SURF_CONE) sv = r->scale;
+    for (int i = 0; i <= SEG_SAMPLES; i++) {
+        double t = sense ? t0 + (t1 - t0) * i / SEG_SAMPLES : t1 - (t1 - t0) * i / SEG_SAMPLES;
+        vec3 uv, p;
+        geom_curve_eval(c, t, &uv, NULL, NULL);
+        geom_surf_eval(S, uv.x * su, uv.y * sv, 0, &p);
+        if (pv_push(out, p)) return -2;
+    }
+    return 0;
+}
+
+/* parameter of a trimming select (PARAMETER_VALUE or a point) on curve c */
+static int trim_param(rd *r, const p21_value *sel, const geom_curve *c, double *t) {
+    if (!sel || sel->kind != P21_LIST) return -1;
+    for (uint32_t i = 0; i < sel->len; i++) {
+        const p21_value *v = &sel->u.items[i];
+        if (v->kind == P21_TYPED && !strcmp(p21_typed_name(r->doc, v), "PARAMETER_VALUE")) {
+            double x = p21_value_real(untyped(v));
+            if (!isfinite(x)) continue;
+            if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) x *= r->ascale;
+            *t = x;
+            return 0;
+        }
+    }
+    for (uint32_t i = 0; i < sel->len; i++) {
+        const p21_value *v = &sel->u.items[i];
+        vec3 p;
+        if (v->kind == P21_REF && !read_point(r, v->u.ref, &p, 1)) {
+            double lo, hi;
+            int per;
+            geom_curve_range(c, &lo, &hi, &per);
+            geom_curve_project(c, p, per ? -1e300 : lo, per ? 1e300 : hi, t);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int sample_curve3(rd *r, uint64_t cid, int sense, pvec *out, int depth) {
+    const p21_entity *e = ent(r, cid);
+    const p21_part *p;
+    if (!e || depth > 8) return -1;
+    if ((p = simple(r, e, "PCURVE"))) return sample_pcurve(r, p, sense, out);
+    if ((p = simple(r, e, "SURFACE_CURVE")) || (p = simple(r, e, "SEAM_CURVE")) || (p = simple(r, e, "BOUNDED_SURFACE_CURVE"))) {
+        /* prefer the 3D curve; fall back to the first pcurve */
+        uint32_t off = p->args.len == 3 ? 0 : 1;
+        size_t n0 = out->n;
+        if (sample_curve3(r, aref(p, off), sense, out, depth + 1) == 0) return 0;
+        out->n = n0;
+        const p21_value *pl = alist(p, off + 1);
+        for (uint32_t i = 0; pl && i < pl->len; i++)
+            if (pl->u.items[i].kind == P21_REF && sample_curve3(r, pl->u.items[i].u.ref, sense, out, depth + 1) == 0) return 0;
+        return -1;
+    }
+    double t0, t1;
+    long ci;
+    if ((p = simple(r, e, "TRIMMED_CURVE"))) {
+        ci = read_curve(r, aref(p, 1));
+        if (ci < 0) return -1;
+        const geom_curve *c = r->b->curves[ci];
+        if (trim_param(r, alist(p, 2), c, &t0) || trim_param(r, alist(p, 3), c, &t1)) return -1;
+        int agree = abool(p, 4, 1);
+        if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) {
+            if (agree) { while (t1 <= t0) t1 += 2 * M_PI; }
+            else { while (t1 >= t0) t1 -= 2 * M_PI; }
+        }
+    } else {
+        ci = read_curve(r, cid);
+        if (ci < 0) return -1;
+        /* an unbounded line between two other segments: the straight join of the
+         * polygon is that line */
+        if (r->b->curves[ci]->kind == GEOM_CURVE_LINE) return 0;
+        int per;
+        geom_curve_range(r->b->curves[ci], &t0, &t1, &per);
+        if (!(t1 - t0 < 1e100)) return -1;
+    }
+    const geom_curve *c = r->b->curves[ci];
+    int n = c->kind == GEOM_CURVE_LINE ? 1 : SEG_SAMPLES;
+    for (int i = 0; i <= n; i++) {
+        double t = sense ? t0 + (t1 - t0) * i / n : t1 - (t1 - t0) * i / n;
+        vec3 q;
+        geom_curve_eval(c, t, &q, NULL, NULL);
+        if (pv_push(out, q)) return -2;
+    }
+    return 0;
+}
+
+/* a face from closed polygons on surface si; returns face index or -1 */
+static long polygon_face(rd *r, long si, pvec *loops, size_t n_loops, uint64_t id) {
+    uint32_t first_loop = (uint32_t)r->b->n_loops, nl = 0;
+    for (size_t k = 0; k < n_loops; k++) {
+        pvec *pl = &loops[k];
+        /* drop consecutive duplicates and the closing repeat */
+        size_t w = 0;
+        for (size_t i = 0; i < pl->n; i++)
+            if (!w || v3_dist(pl->v[i], pl->v[w - 1]) > 1e-9 * (1 + v3_len(pl->v[i]))) pl->v[w++] = pl->v[i];
+        while (w > 1 && v3_dist(pl->v[0], pl->v[w - 1]) <= 1e-6 * (1 + v3_len(pl->v[0]))) w--;
+        pl->n = w;
+        if (w < 3) continue;
+        uint32_t v0 = (uint32_t)r->b->n_verts;
+        for (size_t i = 0; i < w; i++) if (brep_add_vertex(r->b, pl->v[i]) < 0) { r->oom = 1; return -1; }
+        uint32_t e0 = (uint32_t)r->b->n_edges;
+        for (size_t i = 0; i < w; i++)
+            if (brep_add_edge(r->b, v0 + (uint32_t)i, v0 + (uint32_t)((i + 1) % w), -1, 0, 1) < 0) { r->oom = 1; return -1; }
+        uint32_t c0 = (uint32_t)r->b->n_coedges;
+        for (size_t i = 0; i < w; i++) if (brep_add_coedge(r->b, e0 + (uint32_t)i, 0) < 0) { r->oom = 1; return -1; }
+        if (brep_add_loop(r->b, c0, (uint32_t)w, -1, k == 0) < 0) { r->oom = 1; return -1; }
+        nl++;
+    }
+    if (!nl) return -1;
+    long fi = brep_add_face(r->b, (int32_t)si, 0, first_loop, nl);
+    if (fi < 0) { r->oom = 1; return -1; }
+    r->b->faces[fi].step_id = id;
+    return fi;
+}
+
+/* boundary polygon of a composite curve (BOUNDARY_CURVE / OUTER_BOUNDARY_CURVE) */
+static int sample_composite(rd *r, uint64_t id, pvec *out) {
+    const p21_entity *e = ent(r, id);
+    const p21_part *p = simple(r, e, "OUTER_BOUNDARY_CURVE");
+    if (!p) p = simple(r, e, "BOUNDARY_CURVE");
+    if (!p) p = simple(r, e, "COMPOSITE_CURVE");
+    const p21_value *segs = alist(p, 1);
+    if (!segs) return sample_curve3(r, id, 1, out, 0);
+    for (uint32_t i = 0; i < segs->len; i++) {
+        const p21_part *sp = segs->u.items[i].kind == P21_REF ? simple(r, ent(r, segs->u.items[i].u.ref), "COMPOSITE_CURVE_SEGMENT") : NULL;
+        if (!sp) return -1;
+        int rc = sample_curve3(r, aref(sp, 2), abool(sp, 1, 1), out, 0);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static long read_geom_set(rd *r, const p21_entity *e) {
+    const p21_part *p = simple(r, e, "GEOMETRIC_SET");
+    const p21_value *els = alist(p, 1);
+    uint32_t first_face = (uint32_t)r->b->n_faces, nf = 0;
+    for (uint32_t i = 0; els && i < els->len; i++) {
+        if (els->u.items[i].kind != P21_REF) continue;
+        uint64_t id = els->u.items[i].u.ref;
+        const p21_entity *ee = ent(r, id);
+        const p21_part *cb = simple(r, ee, "CURVE_BOUNDED_SURFACE");
+        pvec loops[64];
+        size_t nl = 0;
+        memset(loops, 0, sizeof loops);
+        long si = -1;
+        if (cb) {
+            si = read_surf(r, aref(cb, 1));
+            const p21_value *bl = alist(cb, 2);
+            for (uint32_t k = 0; si >= 0 && bl && k < bl->len && nl < 64; k++) {
+                if (bl->u.items[k].kind != P21_REF) continue;
+                int rc = sample_composite(r, bl->u.items[k].u.ref, &loops[nl]);
+                if (rc == -2) { r->oom = 1; break; }
+                if (rc == 0) {
+                    /* the outer boundary first */
+                    if (simple(r, ent(r, bl->u.items[k].u.ref), "OUTER_BOUNDARY_CURVE") && nl) {
+                        pvec t = loops[0]; loops[0] = loops[nl]; loops[nl] = t;
+                    }
+                    nl++;
+                } else {
+                    free(loops[nl].v);
+                    memset(&loops[nl], 0, sizeof loops[nl]);
+                    brep_add_diag(r->b, id, "boundary curve unreadable");
+                }
+            }
+        } else if (part_of(r, ee, "B_SPLINE_SURFACE") || part_of(r, ee, "B_SPLINE_SURFACE_WITH_KNOTS") ||
+                   simple(r, ee, "RECTANGULAR_TRIMMED_SURFACE")) {
+            /* the natural (or trimmed) parameter rectangle */
+            const p21_part *rt = simple(r, ee, "RECTANGULAR_TRIMMED_SURFACE");
+            si = read_surf(r, id);
+            if (si >= 0) {
+                const geom_surf *S = r->b->surfs[si];
+                double u0, u1, v0, v1;
+                geom_surf_range(S, &u0, &u1, &v0, &v1);
+                if (rt) {
+                    double a = areal(rt, 2), b2 = areal(rt, 3), c = areal(rt, 4), d = areal(rt, 5);
+                    if (isfinite(a) && isfinite(b2) && isfinite(c) && isfinite(d)) { u0 = a; u1 = b2; v0 = c; v1 = d; }
+                    if (S->kind == GEOM_SURF_PLANE) { u0 *= r->scale; u1 *= r->scale; v0 *= r->scale; v1 *= r->scale; }
+                }
+                if (u1 - u0 < 1e100 && v1 - v0 < 1e100) {
+                    for (int side = 0; side < 4; side++)
+                        for (int k = 0; k < SEG_SAMPLES; k++) {
+                            double t = (double)k / SEG_SAMPLES, u, v;
+                            if (side == 0) { u = u0 + t * (u1 - u0); v = v0; }
+                            else if (side == 1) { u = u1; v = v0 + t * (v1 - v0); }
+                            else if (side == 2) { u = u1 - t * (u1 - u0); v = v1; }
+                            else { u = u0; v = v1 - t * (v1 - v0); }
+                            vec3 q;
+                            geom_surf_eval(S, u, v, 0, &q);
+                            if (pv_push(&loops[0], q)) r->oom = 1;
+                        }
+                    nl = 1;
+                }
+            }
+        }
+        if (si >= 0 && nl && !r->oom && polygon_face(r, si, loops, nl, id) >= 0) nf++;
+        for (size_t k = 0; k < 64; k++) free(loops[k].v);
+        if (r->oom) return -1;
+    }
+    if (!nf) return -1;
+    long sh = brep_add_shell(r->b, first_face, nf, 0);
+    if (sh < 0) { r->oom = 1; return -1; }
+    long so = brep_add_solid(r->b, (uint32_t)sh, 1, BREP_SHEET);
+    if (so < 0) { r->oom = 1; return -1; }
+    r->b->solids[so].step_id = e->id;
+    return so;
 }
 
 static long read_solid(rd *r, uint64_t id) {
@@ -829,6 +1084,10 @@ static long read_solid(rd *r, uint64_t id) {
             if (vl->u.items[i].kind == P21_REF && read_shell(r, vl->u.items[i].u.ref, 0) >= 0) n_shells++;
     } else if ((p = simple(r, e, "MANIFOLD_SOLID_BREP")) || (p = simple(r, e, "FACETED_BREP"))) {
         if (read_shell(r, aref(p, 1), 0) >= 0) n_shells++;
+    } else if (simple(r, e, "GEOMETRIC_SET")) {
+        res = read_geom_set(r, e);
+        if (map_put(&r->map, KEY(id, K_SOLID), res < 0 ? -2 : res)) r->oom = 1;
+        return res;
     } else if ((p = simple(r, e, "SHELL_BASED_SURFACE_MODEL"))) {
         kind = BREP_SHEET;
         const p21_value *sl = alist(p, 1);
@@ -951,7 +1210,7 @@ static int is_rep(const rd *r, const p21_entity *e) {
         const char *n = p21_doc_type_name(r->doc, e->parts[i].type);
         size_t l = strlen(n);
         if (l >= 14 && !strcmp(n + l - 14, "REPRESENTATION") && strcmp(n, "DEFINITIONAL_REPRESENTATION") &&
-            !strstr(n, "PRESENTATION_REPRESENTATION") && strcmp(n, "DRAUGHTING_MODEL")) {
+            !strstr(n, "PRESENTATION_REPRESENTATION") && strcmp(n, "DRAUGHTING_MODEL") && !strstr(n, "_2D_")) {
             if (part_of(r, e, "DEFINITIONAL_REPRESENTATION")) return 0;
             return 1;
         }
@@ -982,6 +1241,43 @@ static int add_link(graph *g, uint32_t child, uint32_t parent, const geom_xform 
 
 static long rep_index(const graph *g, uint64_t id) { return map_get(&g->rmap, id); }
 
+/* Wireframe elements of a geometric set: sampled into b->wire_pts (transformed). */
+static void add_wire(rd *r, const p21_entity *e, const geom_xform *x) {
+    const p21_part *p = simple(r, e, "GEOMETRIC_SET");
+    if (!p) p = simple(r, e, "GEOMETRIC_CURVE_SET");
+    const p21_value *els = alist(p, 1);
+    for (uint32_t i = 0; els && i < els->len && r->b->n_wire_pts < 1000000; i++) {
+        if (els->u.items[i].kind != P21_REF) continue;
+        uint64_t id = els->u.items[i].u.ref;
+        const p21_entity *ee = ent(r, id);
+        if (!ee) continue;
+        pvec pts = {0};
+        vec3 q;
+        if (simple(r, ee, "CARTESIAN_POINT")) {
+            if (!read_point(r, id, &q, 1) && pv_push(&pts, q)) r->oom = 1;
+        } else if (simple(r, ee, "COMPOSITE_CURVE") || simple(r, ee, "BOUNDARY_CURVE") || simple(r, ee, "OUTER_BOUNDARY_CURVE")) {
+            sample_composite(r, id, &pts);
+        } else if (part_of(r, ee, "CURVE") || simple(r, ee, "TRIMMED_CURVE") || simple(r, ee, "CIRCLE") ||
+                   simple(r, ee, "ELLIPSE") || simple(r, ee, "POLYLINE") || part_of(r, ee, "B_SPLINE_CURVE") ||
+                   part_of(r, ee, "B_SPLINE_CURVE_WITH_KNOTS") || simple(r, ee, "SURFACE_CURVE")) {
+            sample_curve3(r, id, 1, &pts, 0);
+        }
+        for (size_t k = 0; k < pts.n; k++) {
+            vec3 w = geom_xform_point(x, pts.v[k]);
+            if (!isfinite(w.x) || !isfinite(w.y) || !isfinite(w.z)) continue;
+            brep *b = r->b;
+            if (b->n_wire_pts == b->cap_wire_pts) {
+                size_t nc = b->cap_wire_pts ? 2 * b->cap_wire_pts : 256;
+                vec3 *nv = realloc(b->wire_pts, nc * sizeof *nv);
+                if (!nv) { r->oom = 1; break; }
+                b->wire_pts = nv; b->cap_wire_pts = nc;
+            }
+            b->wire_pts[b->n_wire_pts++] = w;
+        }
+        free(pts.v);
+    }
+}
+
 /* Visit class cls with transform x: instances for its solids, recurse into children. */
 static int place(rd *r, graph *g, uint32_t cls, const geom_xform *x, int depth, size_t *budget) {
     if (depth > 16 || *budget == 0) return 0;
@@ -996,6 +1292,8 @@ static int place(rd *r, graph *g, uint32_t cls, const geom_xform *x, int depth, 
         for (uint32_t k = 0; items && k < items->len; k++) {
             if (items->u.items[k].kind != P21_REF) continue;
             const p21_entity *ie = ent(r, items->u.items[k].u.ref);
+            if (ie && (simple(r, ie, "GEOMETRIC_SET") || simple(r, ie, "GEOMETRIC_CURVE_SET"))) add_wire(r, ie, x);
+            if (r->oom) return -1;
             if (!ie || !is_solid_item(r, ie)) continue;
             long s = read_solid(r, ie->id);
             if (r->oom) return -1;

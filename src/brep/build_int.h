@@ -33,4 +33,12 @@ vec3 build_edge_point(const brep *b, uint32_t edge, double s);
  * excluding the last point of each coedge; malloc'd (n, 3). */
 vec3 *build_loop_samples(const brep *b, uint32_t loop, int n_per_curve, size_t *n);
 
+/* Sketch point (x, y) lifted by z along the normal. */
+vec3 build_sk_point(const geom_frame *pl, double x, double y, double z);
+/* 3D curve of a segment at height z (runs in the segment's direction): curve index,
+ * -1 for a line, -2 out of memory; parameters at its start and end. */
+long build_seg_curve(brep *b, const geom_frame *pl, const build_seg *s, double z, double *t0, double *t1);
+/* Unit tangent of a segment at fraction f (2D). */
+void build_seg_tangent(const build_seg *s, double f, double t[2]);
+
 #endif

@@ -151,12 +151,14 @@ typedef struct region {
     size_t n_loops;
     double **pts;            /* per loop (m, 2) in plane coordinates */
     size_t *m;
+    double (*bb)[4];         /* per loop bounding box xmin ymin xmax ymax */
 } region;
 
 static void region_free(region *r) {
     for (size_t i = 0; i < r->n_loops && r->pts; i++) free(r->pts[i]);
     free(r->pts);
     free(r->m);
+    free(r->bb);
     memset(r, 0, sizeof *r);
 }
 
@@ -179,10 +181,11 @@ static int region_make(const brep *b, uint32_t face, int flip, region *r) {
     r->n_loops = F->n_loops;
     r->pts = calloc(F->n_loops, sizeof *r->pts);
     r->m = calloc(F->n_loops, sizeof *r->m);
-    if (!r->pts || !r->m) return -1;
+    r->bb = calloc(F->n_loops, sizeof *r->bb);
+    if (!r->pts || !r->m || !r->bb) return -1;
     for (uint32_t li = 0; li < F->n_loops; li++) {
         size_t m;
-        vec3 *q = build_loop_samples(b, F->first_loop + li, 96, &m);
+        vec3 *q = build_loop_samples(b, F->first_loop + li, 64, &m);
         if (!q) return -1;
         r->pts[li] = malloc(2 * m * sizeof(double));
         if (!r->pts[li]) { free(q); return -1; }
@@ -192,6 +195,13 @@ static int region_make(const brep *b, uint32_t face, int flip, region *r) {
             r->pts[li][2 * i + 1] = v3_dot(d, r->y);
         }
         r->m[li] = m;
+        double *bb = r->bb[li];
+        bb[0] = bb[1] = INFINITY;
+        bb[2] = bb[3] = -INFINITY;
+        for (size_t i = 0; i < m; i++) {
+            bb[0] = fmin(bb[0], r->pts[li][2 * i]); bb[1] = fmin(bb[1], r->pts[li][2 * i + 1]);
+            bb[2] = fmax(bb[2], r->pts[li][2 * i]); bb[3] = fmax(bb[3], r->pts[li][2 * i + 1]);
+        }
         free(q);
     }
     return 0;
@@ -203,7 +213,9 @@ static int region_contains(const region *r, const brep *b, uint32_t face, double
     const brep_face *F = &b->faces[face];
     int in = 0;
     for (uint32_t li = 0; li < r->n_loops; li++) {
-        int inside = build_point_in_poly(r->pts[li], r->m[li], x, y);
+        const double *bb = r->bb[li];
+        int inside = x >= bb[0] && x <= bb[2] && y >= bb[1] && y <= bb[3] &&
+                     build_point_in_poly(r->pts[li], r->m[li], x, y);
         if (b->loops[F->first_loop + li].outer || r->n_loops == 1) { if (!inside) return 0; in = 1; }
         else if (inside) return 0;
     }
@@ -217,10 +229,17 @@ static double seg_dist(const double *p, const double *a, const double *c) {
     return hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
 }
 
-/* Minimum distance between the polylines of loop la of ra and all loops of rb. */
-static double region_gap(const double *pa, size_t ma, const region *rb) {
-    double best = INFINITY;
+/* Minimum distance between polyline pa and all loops of rb, or INFINITY when every
+ * loop's box is farther than `near` (only closeness below `near` matters). */
+static double region_gap(const double *pa, size_t ma, const region *rb, double near) {
+    double best = INFINITY, ab[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < ma; i++) {
+        ab[0] = fmin(ab[0], pa[2 * i]); ab[1] = fmin(ab[1], pa[2 * i + 1]);
+        ab[2] = fmax(ab[2], pa[2 * i]); ab[3] = fmax(ab[3], pa[2 * i + 1]);
+    }
     for (size_t l = 0; l < rb->n_loops; l++) {
+        const double *bb = rb->bb[l];
+        if (bb[0] > ab[2] + near || ab[0] > bb[2] + near || bb[1] > ab[3] + near || ab[1] > bb[3] + near) continue;
         size_t mb = rb->m[l];
         const double *pb = rb->pts[l];
         for (size_t i = 0; i < ma; i++)
@@ -311,11 +330,19 @@ static sl_status combine(brep *b, uint32_t base, uint32_t tool, int invert, cons
             }
             /* does the base face reach into the tool face at all? */
             int f_in_g = 0;
-            for (size_t l = 0; l < rf.n_loops && !f_in_g; l++)
+            double qb[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+            for (size_t k = 0; k < m; k++) {
+                qb[0] = fmin(qb[0], q[2 * k]); qb[1] = fmin(qb[1], q[2 * k + 1]);
+                qb[2] = fmax(qb[2], q[2 * k]); qb[3] = fmax(qb[3], q[2 * k + 1]);
+            }
+            for (size_t l = 0; l < rf.n_loops && !f_in_g; l++) {
+                const double *bb = rf.bb[l];
+                if (bb[0] > qb[2] || qb[0] > bb[2] || bb[1] > qb[3] || qb[1] > bb[3]) continue;
                 for (size_t k = 0; k < rf.m[l] && !f_in_g; k++)
                     if (build_point_in_poly(q, m, rf.pts[l][2 * k], rf.pts[l][2 * k + 1])) f_in_g = 1;
+            }
             if (n_in == 0 && !f_in_g) { free(q); region_free(&rf); continue; }   /* coplanar, apart */
-            double gap = region_gap(q, m, &rf);
+            double gap = region_gap(q, m, &rf, 10 * tol);
             if (rg.n_loops != 1) {
                 st = sl_err_set(err, SL_ERR_UNSUPPORTED, "%s: the contact face has holes; not supported", what);
             } else if (n_out > 0 || gap < 10 * tol) {
@@ -407,13 +434,19 @@ sl_status build_cut(brep *b, uint32_t base, build_profile *p, double depth_mm, u
     build_seg_point(&p->loops[0].segs[0], 0.5, q2);
     vec3 q = v3_add(pl->o, v3_add(v3_scale(pl->x, q2[0]), v3_scale(pl->y, q2[1])));
     brep_shell SA = b->shells[b->solids[base].first_shell];
+    /* planar faces parallel to the sketch that contain the footprint point: the one at
+     * the sketch (its outward normal gives the cut direction) and the exit faces
+     * (outward normal along the cut direction) behind it; the nearest exit ends the
+     * material, so a cut never crosses a gap of a C-shaped part. */
     int found = 0;
-    double out_sign = 0, zmin = INFINITY, zmax = -INFINITY;
+    double out_sign = 0;
+    double zf[256], cf[256];
+    size_t nf = 0;
     for (uint32_t i = 0; i < SA.n_faces; i++) {
         uint32_t F = SA.first_face + i;
-        vec3 of, nf;
-        if (!face_planar(b, F, 0, &of, &nf)) continue;
-        double c = v3_dot(nf, pl->z);
+        vec3 of, nf3;
+        if (!face_planar(b, F, 0, &of, &nf3)) continue;
+        double c = v3_dot(nf3, pl->z);
         if (fabs(fabs(c) - 1) > 1e-9) continue;
         double z = v3_dot(v3_sub(of, pl->o), pl->z);
         region rf;
@@ -423,15 +456,19 @@ sl_status build_cut(brep *b, uint32_t base, build_profile *p, double depth_mm, u
         region_free(&rf);
         if (!in) continue;
         if (fabs(z) < tol) { found = 1; out_sign = c > 0 ? 1 : -1; }
-        zmin = fmin(zmin, z);
-        zmax = fmax(zmax, z);
+        else if (nf < 256) { zf[nf] = z; cf[nf] = c; nf++; }
     }
     if (!found)
         return sl_err_set(err, SL_ERR_INVALID, "cut: the sketch plane does not lie on a planar face of the part around the profile (point (%g, %g, %g))",
                           q.x, q.y, q.z);
-    double through = out_sign > 0 ? -zmin : zmax;   /* thickness into the material */
-    if (!(through > tol))
-        return sl_err_set(err, SL_ERR_INVALID, "cut: no material behind the sketch face");
+    double through = INFINITY;
+    for (size_t i = 0; i < nf; i++) {
+        double dist = -out_sign * zf[i];            /* distance into the material */
+        int exit_face = (cf[i] > 0 ? 1 : -1) == -(int)out_sign;
+        if (dist > tol && exit_face && dist < through) through = dist;
+    }
+    if (!isfinite(through))
+        return sl_err_set(err, SL_ERR_INVALID, "cut: no planar face on the far side of the material behind the sketch");
     double depth = depth_mm > 0 ? depth_mm : through;
     if (depth > through + tol)
         return sl_err_set(err, SL_ERR_INVALID, "cut: depth %g exceeds the part's thickness %g there", depth, through);

@@ -10,6 +10,8 @@
 #include "brep/build_int.h"
 
 #define TOL 1e-7
+/* intersection checks are quadratic in the polyline size: cap it */
+#define BUILD_MAX_SAMPLES 40000
 
 build_profile *build_profile_new(const geom_frame *plane) {
     build_profile *p = calloc(1, sizeof *p);
@@ -133,15 +135,12 @@ sl_status build_profile_arc3_to(build_profile *p, double mx, double my, double x
         return sl_err_set(err, SL_ERR_INVALID, "profile loop %zu: arc through collinear points", p->n_loops - 1);
     double ux = (cy * (bx * bx + by * by) - by * (cx * cx + cy * cy)) / d;
     double uy = (bx * (cx * cx + cy * cy) - cx * (bx * bx + by * by)) / d;
-    /* counter-clockwise when the middle point is left of a -> e */
-    int ccw = (bx * cy - by * cx) < 0 ? 0 : 1;
-    /* (a, m, e) turning left means the arc from a to e through m runs clockwise around
-     * the centre when m is on the short side... decide by angles instead */
-    double t0 = atan2(ay - (ay + uy), ax - (ax + ux));
+    /* the arc runs counter-clockwise when, going ccw from a, it meets m before e */
+    double t0 = atan2(-uy, -ux);
     double tm = atan2(my - (ay + uy), mx - (ax + ux));
     double t1 = atan2(y - (ay + uy), x - (ax + ux));
     double dm = fmod(tm - t0 + 4 * M_PI, 2 * M_PI), de = fmod(t1 - t0 + 4 * M_PI, 2 * M_PI);
-    ccw = dm < de;
+    int ccw = dm < de;
     return build_profile_arc_to(p, x, y, ax + ux, ay + uy, ccw, err);
 }
 
@@ -446,8 +445,15 @@ sl_status build_profile_check(build_profile *p, sl_err *err) {
     sl_status st = SL_OK;
     if (!pts || !sego || !np) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
     double scale = 0;
+    size_t n_samples = 0;
     for (size_t li = 0; li < p->n_loops; li++) {
         build_loop *l = &p->loops[li];
+        for (size_t i = 0; i < l->n_segs; i++) n_samples += (size_t)build_seg_n_samples(&l->segs[i]);
+        if (n_samples > BUILD_MAX_SAMPLES) {
+            st = sl_err_set(err, SL_ERR_LIMIT, "profile too complex: more than %d check points (loops of many arcs or B-spline spans)",
+                            BUILD_MAX_SAMPLES);
+            goto done;
+        }
         if (!l->n_segs) { st = sl_err_set(err, SL_ERR_INVALID, "profile loop %zu is empty", li); goto done; }
         /* closure */
         for (size_t i = 0; i < l->n_segs; i++) {

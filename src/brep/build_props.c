@@ -16,8 +16,6 @@
  * result is exact to ~1e-13 relative. Nothing here allocates. */
 #include <math.h>
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "brep/build_int.h"
 
@@ -187,6 +185,7 @@ sl_status build_solid_props(const brep *b, uint32_t solid, double *area_mm2, dou
                             double b1 = v3_dot(d[1], D), b2 = v3_dot(d[2], D);
                             double det = a11 * a22 - a12 * a12;
                             double dv = det > 1e-300 ? (a11 * b2 - a12 * b1) / det : (a22 > 0 ? b2 / a22 : 0);
+                            if (fabs(dv) <= 1e-14 * (fabs(prev[1]) + 1)) continue;   /* along an iso-v line */
                             double Ga, Gv;
                             inner(&q, uv[0], uv[1], &Ga, &Gv);
                             fa += 0.5 * h * q.gw[i] * Ga * dv;
@@ -195,7 +194,6 @@ sl_status build_solid_props(const brep *b, uint32_t solid, double *area_mm2, dou
                 }
             }
             double sg = rev_face ? -1 : 1;
-            if (getenv("PROPS_DEBUG")) fprintf(stderr, "face %u kind %d A %.12g V %.12g c=(%g %g %g)\n", S->first_face + fi, s->kind, sg * fa, fv, c.x, c.y, c.z);
             /* the loops' sense already carries the orientation: a reversed face runs
              * clockwise in (u, v), which flips both the region's sign and the normal */
             A += sg * fa;

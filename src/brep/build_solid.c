@@ -105,14 +105,14 @@ vec3 *build_loop_samples(const brep *b, uint32_t loop, int n_per_curve, size_t *
     return pts;
 }
 
-static vec3 sk_point(const geom_frame *pl, double x, double y, double z) {
+vec3 build_sk_point(const geom_frame *pl, double x, double y, double z) {
     return v3_add(pl->o, v3_add(v3_scale(pl->x, x), v3_add(v3_scale(pl->y, y), v3_scale(pl->z, z))));
 }
 
 /* 3D curve of a profile segment lifted to height z along the sketch normal; the
  * curve runs in the segment's direction. Returns the curve index (-1 for a line)
  * and the parameters at the segment's start and end; -2 when out of memory. */
-static long seg_curve(brep *b, const geom_frame *pl, const build_seg *s, double z, double *t0, double *t1) {
+long build_seg_curve(brep *b, const geom_frame *pl, const build_seg *s, double z, double *t0, double *t1) {
     geom_curve c;
     memset(&c, 0, sizeof c);
     vec3 *ctrl = NULL;
@@ -121,7 +121,7 @@ static long seg_curve(brep *b, const geom_frame *pl, const build_seg *s, double 
     case BUILD_SEG_ARC: case BUILD_SEG_CIRCLE: case BUILD_SEG_ELLIPSE: {
         c.kind = s->kind == BUILD_SEG_ELLIPSE ? GEOM_CURVE_ELLIPSE : GEOM_CURVE_CIRCLE;
         double rot = s->kind == BUILD_SEG_ELLIPSE ? s->rot_rad : 0;
-        c.f.o = sk_point(pl, s->c[0], s->c[1], z);
+        c.f.o = build_sk_point(pl, s->c[0], s->c[1], z);
         c.f.x = v3_add(v3_scale(pl->x, cos(rot)), v3_scale(pl->y, sin(rot)));
         c.f.z = s->ccw ? pl->z : v3_scale(pl->z, -1);
         c.f.y = v3_cross(c.f.z, c.f.x);
@@ -139,7 +139,7 @@ static long seg_curve(brep *b, const geom_frame *pl, const build_seg *s, double 
         c.kind = GEOM_CURVE_BSPLINE;
         ctrl = malloc((size_t)s->n_ctrl * sizeof *ctrl);
         if (!ctrl) return -2;
-        for (int i = 0; i < s->n_ctrl; i++) ctrl[i] = sk_point(pl, s->ctrl[2 * i], s->ctrl[2 * i + 1], z);
+        for (int i = 0; i < s->n_ctrl; i++) ctrl[i] = build_sk_point(pl, s->ctrl[2 * i], s->ctrl[2 * i + 1], z);
         c.bs.degree = s->degree;
         c.bs.n_ctrl = s->n_ctrl;
         c.bs.rational = s->weights != NULL;
@@ -159,7 +159,7 @@ static long seg_curve(brep *b, const geom_frame *pl, const build_seg *s, double 
 }
 
 /* Unit tangent (2D) of a segment at fraction f. */
-static void seg_tangent(const build_seg *s, double f, double t[2]) {
+void build_seg_tangent(const build_seg *s, double f, double t[2]) {
     if (s->kind == BUILD_SEG_LINE) {
         double l = hypot(s->p1[0] - s->p0[0], s->p1[1] - s->p0[1]);
         t[0] = (s->p1[0] - s->p0[0]) / l;
@@ -182,131 +182,8 @@ static void seg_tangent(const build_seg *s, double f, double t[2]) {
     t[1] = (c[1] - a[1]) / l;
 }
 
-static int seg_closed(const build_seg *s) {
-    return s->kind == BUILD_SEG_CIRCLE || s->kind == BUILD_SEG_ELLIPSE;
-}
 
 #define NOMEM() do { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; } while (0)
-
-/* ---- extrude ------------------------------------------------------------------ */
-sl_status build_extrude(brep *b, build_profile *p, double d_front, double d_back, uint32_t *solid,
-                        sl_err *err) {
-    sl_status st = build_profile_check(p, err);
-    if (st) return st;
-    if (!isfinite(d_front) || !isfinite(d_back) || !(d_front + d_back > 1e-9))
-        return sl_err_set(err, SL_ERR_INVALID, "extrude: total distance must be > 0 (got %g + %g)", d_front, d_back);
-    const geom_frame *pl = &p->plane;
-    double z0 = -d_back, z1 = d_front;
-    size_t n_all = 0;
-    for (size_t li = 0; li < p->n_loops; li++) n_all += p->loops[li].n_segs;
-    uint32_t *vb = malloc(n_all * sizeof *vb), *vt = malloc(n_all * sizeof *vt);
-    uint32_t *eb = malloc(n_all * sizeof *eb), *et = malloc(n_all * sizeof *et), *ev = malloc(n_all * sizeof *ev);
-    uint32_t *ce = malloc((n_all + 4) * sizeof *ce);
-    uint8_t *cr = malloc((n_all + 4) * sizeof *cr);
-    if (!vb || !vt || !eb || !et || !ev || !ce || !cr) NOMEM();
-    /* vertices, then edges */
-    size_t k = 0;
-    for (size_t li = 0; li < p->n_loops; li++)
-        for (size_t i = 0; i < p->loops[li].n_segs; i++, k++) {
-            const build_seg *s = &p->loops[li].segs[i];
-            long a = brep_add_vertex(b, sk_point(pl, s->p0[0], s->p0[1], z0));
-            long c = brep_add_vertex(b, sk_point(pl, s->p0[0], s->p0[1], z1));
-            if (a < 0 || c < 0) NOMEM();
-            vb[k] = (uint32_t)a; vt[k] = (uint32_t)c;
-        }
-    k = 0;
-    for (size_t li = 0; li < p->n_loops; li++) {
-        size_t n = p->loops[li].n_segs, base = k;
-        for (size_t i = 0; i < n; i++, k++) {
-            const build_seg *s = &p->loops[li].segs[i];
-            size_t nx = base + (i + 1) % n;
-            double t0, t1;
-            long cb = seg_curve(b, pl, s, z0, &t0, &t1), ct = seg_curve(b, pl, s, z1, &t0, &t1);
-            if (cb == -2 || ct == -2) NOMEM();
-            long e1 = brep_add_edge(b, vb[k], vb[nx], (int32_t)cb, t0, t1);
-            long e2 = brep_add_edge(b, vt[k], vt[nx], (int32_t)ct, t0, t1);
-            long e3 = brep_add_edge(b, vb[k], vt[k], -1, 0, 1);
-            if (e1 < 0 || e2 < 0 || e3 < 0) NOMEM();
-            eb[k] = (uint32_t)e1; et[k] = (uint32_t)e2; ev[k] = (uint32_t)e3;
-        }
-    }
-    uint32_t first_face = (uint32_t)b->n_faces;
-    /* caps */
-    for (int top = 0; top < 2; top++) {
-        geom_surf s;
-        memset(&s, 0, sizeof s);
-        s.kind = GEOM_SURF_PLANE;
-        s.f.o = sk_point(pl, 0, 0, top ? z1 : z0);
-        s.f.x = pl->x;
-        s.f.z = top ? pl->z : v3_scale(pl->z, -1);
-        s.f.y = v3_cross(s.f.z, s.f.x);
-        long si = brep_add_surf(b, &s);
-        if (si < 0) NOMEM();
-        bface f;
-        bface_begin(&f, b);
-        k = 0;
-        for (size_t li = 0; li < p->n_loops; li++) {
-            size_t n = p->loops[li].n_segs;
-            for (size_t i = 0; i < n; i++) {
-                if (top) { ce[i] = et[k + i]; cr[i] = 0; }
-                else { ce[i] = eb[k + n - 1 - i]; cr[i] = 1; }
-            }
-            bface_loop(&f, ce, cr, n, li == 0);
-            k += n;
-        }
-        if (bface_end(&f, (int32_t)si, 0) < 0) NOMEM();
-    }
-    /* sides */
-    k = 0;
-    for (size_t li = 0; li < p->n_loops; li++) {
-        size_t n = p->loops[li].n_segs, base = k;
-        for (size_t i = 0; i < n; i++, k++) {
-            const build_seg *sg = &p->loops[li].segs[i];
-            size_t nx = base + (i + 1) % n;
-            geom_surf s;
-            memset(&s, 0, sizeof s);
-            if (sg->kind == BUILD_SEG_LINE) {
-                double t[2];
-                seg_tangent(sg, 0.5, t);
-                s.kind = GEOM_SURF_PLANE;
-                s.f.o = sk_point(pl, sg->p0[0], sg->p0[1], z0);
-                s.f.x = v3_add(v3_scale(pl->x, t[0]), v3_scale(pl->y, t[1]));
-                s.f.z = v3_cross(s.f.x, pl->z);
-                s.f.y = v3_cross(s.f.z, s.f.x);
-            } else if (sg->kind == BUILD_SEG_ARC || sg->kind == BUILD_SEG_CIRCLE) {
-                s.kind = GEOM_SURF_CYLINDER;
-                s.f.o = sk_point(pl, sg->c[0], sg->c[1], z0);
-                s.f.x = pl->x; s.f.y = pl->y; s.f.z = pl->z;
-                s.r1 = sg->r;
-            } else {
-                s.kind = GEOM_SURF_EXTRUSION;
-                s.curve = b->curves[b->edges[eb[k]].curve];
-                s.f.o = v3(0, 0, 0);
-                s.f.x = pl->z;
-                s.f.z = pl->z;
-            }
-            long si = brep_add_surf(b, &s);
-            if (si < 0) NOMEM();
-            double m[2], t[2];
-            build_seg_point(sg, 0.5, m);
-            seg_tangent(sg, 0.5, t);
-            vec3 P = sk_point(pl, m[0], m[1], 0.5 * (z0 + z1));
-            vec3 out = v3_add(v3_scale(pl->x, t[1]), v3_scale(pl->y, -t[0]));
-            int rev = build_orient(b, (int32_t)si, P, out);
-            bface f;
-            bface_begin(&f, b);
-            uint32_t e4[4] = {eb[k], ev[nx], et[k], ev[k]};
-            uint8_t r4[4] = {0, 0, 1, 1};
-            bface_loop(&f, e4, r4, 4, 1);
-            if (bface_end(&f, (int32_t)si, rev) < 0) NOMEM();
-            (void)seg_closed;
-        }
-    }
-    st = build_finish_solid(b, first_face, (uint32_t)(b->n_faces - first_face), solid, err);
-done:
-    free(vb); free(vt); free(eb); free(et); free(ev); free(ce); free(cr);
-    return st;
-}
 
 /* ---- revolve ------------------------------------------------------------------ */
 typedef struct rv {
@@ -332,7 +209,7 @@ sl_status build_revolve(brep *b, build_profile *p, double ax, double ay, double 
     dx /= dl; dy /= dl;
     const geom_frame *pl = &p->plane;
     rv R;
-    R.A = sk_point(pl, ax, ay, 0);
+    R.A = build_sk_point(pl, ax, ay, 0);
     R.zA = v3_add(v3_scale(pl->x, dx), v3_scale(pl->y, dy));
     /* side of the axis the profile is on; all samples must agree */
     double scale = 0, side = 0;
@@ -427,7 +304,7 @@ sl_status build_revolve(brep *b, build_profile *p, double ax, double ay, double 
             if (R.full && plane_face) continue;   /* an annulus / disk bounded by circles */
             if (R.full && segon[k]) continue;     /* on the axis: no face, no edge */
             double t0, t1;
-            long c0 = seg_curve(b, pl, s, 0, &t0, &t1);
+            long c0 = build_seg_curve(b, pl, s, 0, &t0, &t1);
             if (c0 == -2) NOMEM();
             e0[k] = brep_add_edge(b, v0[k], v0[nx], (int32_t)c0, t0, t1);
             if (e0[k] < 0) NOMEM();
@@ -489,7 +366,7 @@ sl_status build_revolve(brep *b, build_profile *p, double ax, double ay, double 
             /* outward direction at the segment's middle, rotated to phim */
             double m2[2], t2[2];
             build_seg_point(sgm, 0.5, m2);
-            seg_tangent(sgm, 0.5, t2);
+            build_seg_tangent(sgm, 0.5, t2);
             double wx = m2[0] - ax, wy = m2[1] - ay;
             double hm = wx * dx + wy * dy, rm = fabs(wx * -dy + wy * dx);
             vec3 o3 = v3_add(v3_scale(pl->x, t2[1]), v3_scale(pl->y, -t2[0]));

@@ -14,7 +14,12 @@ typedef struct sctx {
     brep *b;
     sl_err *err;
     char path[256];
+    long budget;      /* solids still allowed to be built (patterns multiply work) */
 } sctx;
+
+/* Input-driven limits: lengths within +-1e6 mm, at most this many solids built. */
+#define SPEC_MAX_ABS 1e6
+#define SPEC_MAX_SOLIDS 2000
 
 static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) {
@@ -47,7 +52,7 @@ static void pop(sctx *c, size_t n) { c->path[n] = 0; }
 
 static int num(const cJSON *o, const char *k, double *v) {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return 0;
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || fabs(x->valuedouble) > SPEC_MAX_ABS) return 0;
     *v = x->valuedouble;
     return 1;
 }
@@ -61,7 +66,7 @@ static int vecn(const cJSON *x, double *v, int n) {
     if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) != n) return 0;
     for (int i = 0; i < n; i++) {
         const cJSON *e = cJSON_GetArrayItem(x, i);
-        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) return 0;
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || fabs(e->valuedouble) > SPEC_MAX_ABS) return 0;
         v[i] = e->valuedouble;
     }
     return 1;
@@ -137,7 +142,7 @@ static sl_status path_loop(sctx *c, build_profile *p, const cJSON *arr) {
             const cJSON *pts = cJSON_GetObjectItemCaseSensitive(k, "points");
             const cJSON *kn = cJSON_GetObjectItemCaseSensitive(k, "knots"), *wt = cJSON_GetObjectItemCaseSensitive(k, "weights");
             int n = cJSON_IsArray(pts) ? cJSON_GetArraySize(pts) : 0;
-            if (n < 2 || n > 10000) return fail(c, SL_ERR_INVALID, "\"bspline.points\" must hold 2..10000 points [x, y] after the pen");
+            if (n < 1 || n > 10000) return fail(c, SL_ERR_INVALID, "\"bspline.points\" must hold 1..10000 points [x, y] after the pen");
             double *ctrl = malloc(2 * ((size_t)n + 1) * sizeof *ctrl), *w = NULL, *kv = NULL;
             if (!ctrl) return fail(c, SL_ERR_NOMEM, "out of memory");
             ctrl[0] = p->pen[0]; ctrl[1] = p->pen[1];
@@ -237,6 +242,7 @@ static sl_status sketch_of(sctx *c, const cJSON *sk, const geom_xform *xf, build
 
 static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid) {
     if (!cJSON_IsObject(o)) return fail(c, SL_ERR_INVALID, "a body must be an object with \"op\"");
+    if (--c->budget < 0) return fail(c, SL_ERR_LIMIT, "more than %d bodies and cuts in one spec", SPEC_MAX_SOLIDS);
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "op");
     if (!cJSON_IsString(op)) return fail(c, SL_ERR_INVALID, "missing \"op\"");
     const char *k = op->valuestring;
@@ -294,7 +300,17 @@ static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t
                 build_profile_free(p);
                 return fail(c, SL_ERR_UNSUPPORTED, "draft angles other than 0 are not supported");
             }
-            st = located(c, build_extrude(c->b, p, d, back, solid, c->err));
+            int kind[2] = {BUILD_EDGE_SHARP, BUILD_EDGE_SHARP};
+            double size[2] = {0, 0};
+            const cJSON *edges = cJSON_GetObjectItemCaseSensitive(o, "edges");
+            for (int e = 0; e < 2 && edges && !st; e++) {
+                const cJSON *t = cJSON_GetObjectItemCaseSensitive(edges, e ? "bottom" : "top");
+                if (!t) continue;
+                if (num(t, "fillet", &size[e])) kind[e] = BUILD_EDGE_FILLET;
+                else if (num(t, "chamfer", &size[e])) kind[e] = BUILD_EDGE_CHAMFER;
+                else st = fail(c, SL_ERR_INVALID, "edges.%s must be {\"fillet\": r} or {\"chamfer\": d}", e ? "bottom" : "top");
+            }
+            if (!st) st = located(c, build_extrude_ex(c->b, p, d, back, kind[0], size[0], kind[1], size[1], solid, c->err));
         } else {
             double ax[2] = {0, 0}, dir[2] = {0, 1}, ang = 360;
             const cJSON *axis = cJSON_GetObjectItemCaseSensitive(o, "axis");
@@ -339,6 +355,7 @@ static sl_status feature(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t
         return st;
     }
     if (!strcmp(k, "cut")) {
+        if (--c->budget < 0) return fail(c, SL_ERR_LIMIT, "more than %d bodies and cuts in one spec", SPEC_MAX_SOLIDS);
         build_profile *p;
         size_t m = push(c, ".sketch");
         st = sketch_of(c, cJSON_GetObjectItemCaseSensitive(o, "sketch"), xf, &p);
@@ -366,7 +383,7 @@ static sl_status feature(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t
         const cJSON *spec = lin ? lin : pol;
         if (!spec || !feat) return fail(c, SL_ERR_INVALID, "pattern needs \"linear\" or \"polar\" and a \"feature\"");
         if ((st = need(c, spec, "count", &n))) return st;
-        if (n < 1 || n > 10000) return fail(c, SL_ERR_INVALID, "pattern count must be 1..10000");
+        if (n < 1 || n > 1000) return fail(c, SL_ERR_INVALID, "pattern count must be 1..1000");
         double step[3] = {0, 0, 0}, ctr[3] = {0, 0, 0}, ax[3] = {0, 0, 1}, ang = 360;
         if (lin) { if ((st = need_vec(c, lin, "step", step, 3))) return st; }
         else {
@@ -419,6 +436,7 @@ static sl_status part_of(sctx *c, const cJSON *o, build_model *m) {
     build_model_part *p = &m->parts[m->n_parts++];
     memset(p, 0, sizeof *p);
     p->solid = cur;
+    p->check = rep;
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
     snprintf(p->name, sizeof p->name, "%s", cJSON_IsString(nm) ? nm->valuestring : "part");
     const cJSON *col = cJSON_GetObjectItemCaseSensitive(o, "color");
@@ -461,6 +479,7 @@ sl_status build_model_from_json(const char *json, size_t n, build_model *m, sl_e
     }
     sctx c = {0};
     c.err = err;
+    c.budget = SPEC_MAX_SOLIDS;
     c.b = m->b = brep_new();
     sl_status st = SL_OK;
     if (!c.b) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto out; }

@@ -28,6 +28,7 @@ void synth_opts_default(synth_opts *o) {
     o->tol_mm = 0.1;
     sandbox_limits_default(&o->lim);
     o->lim.max_seconds = 30;
+    o->max_redraws = 3;
 }
 
 void synth_instance_init(synth_instance *in) {
@@ -79,6 +80,26 @@ sl_status synth_measure_step(const char *name, const char *text, size_t n, doubl
     memset(&rep, 0, sizeof rep);
     st = tess_brep(b, &to, &me, NULL, &rep);
     size_t n_inst = b->n_instances;
+    /* also mesh at `steplm props`' default (0.001 x the bbox diagonal): the part must be
+     * watertight there too, so that the corpus passes props as it is usually run */
+    double bb[6];
+    m->watertight_default = 1;
+    if (!st && brep_bbox_estimate(b, bb) == 0) {
+        double diag = sqrt((bb[3] - bb[0]) * (bb[3] - bb[0]) + (bb[4] - bb[1]) * (bb[4] - bb[1]) +
+                           (bb[5] - bb[2]) * (bb[5] - bb[2]));
+        mesh m2;
+        mesh_init(&m2);
+        tess_opts t2 = to;
+        t2.deflection_mm = diag > 0 && isfinite(diag) ? 0.001 * diag : 0.1;
+        tess_report r2;
+        memset(&r2, 0, sizeof r2);
+        if (tess_brep(b, &t2, &m2, NULL, &r2) == SL_OK) {
+            mesh_props q;
+            mesh_compute_props(&m2, &q);
+            m->watertight_default = q.watertight && !r2.n_faces_failed && m2.n_tris > 0;
+        } else m->watertight_default = 0;
+        mesh_release(&m2);
+    }
     brep_free(b);
     if (st) { mesh_release(&me); return sl_err_set(err, st, "%s: out of memory while meshing", name); }
     if (n_inst != 1) { mesh_release(&me); return sl_err_set(err, SL_ERR_INVALID, "%s: %zu solids, expected 1", name, n_inst); }
@@ -105,6 +126,8 @@ sl_status synth_measure_step(const char *name, const char *text, size_t n, doubl
     mesh_release(&me);
     if (!m->n_tris) return sl_err_set(err, SL_ERR_INVALID, "%s: no triangles", name);
     if (!m->watertight) return sl_err_set(err, SL_ERR_INVALID, "%s: the mesh is not watertight", name);
+    if (!m->watertight_default)
+        return sl_err_set(err, SL_ERR_INVALID, "%s: the mesh at 0.001 x the diagonal is not watertight", name);
     return SL_OK;
 }
 
@@ -235,17 +258,11 @@ sl_status synth_draw(const synth_set *s, long index, const synth_opts *o, char s
 
 static void put_num(sl_buf *b, const char *key, double v) { sl_buf_printf(b, ",\"%s\":%.10g", key, v); }
 
-sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_instance *in, sl_err *err) {
-    sl_err local;
-    if (!err) err = &local;
-    memset(err, 0, sizeof *err);
-    if (!s->n || index < 0) return sl_err_set(err, SL_ERR_ARG, "no families or a negative index");
-    const synth_family *f = &s->fams[(size_t)index % s->n];
-    in->fam = f;
-    in->index = index;
-    synth_instance_id(s, index, in->id, sizeof in->id);
-    uint64_t seed = instance_seed(f, index, o);
-
+/* One attempt with a given seed. *retry is set when the failure is the kernel's
+ * (build, STEP, mesh), not the family's (Lua) or a caption's. */
+static sl_status make_once(const synth_family *f, long index, uint64_t seed, int redraws, const synth_opts *o,
+                           synth_instance *in, int *retry, sl_err *err) {
+    *retry = 0;
     lua_State *L = synth_family_state(f, err);
     if (!L) return err->status ? err->status : SL_ERR_INVALID;
     sl_status st = SL_OK;
@@ -282,6 +299,7 @@ sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_
     st = cadprog_run("part.lua", in->program.data, in->program.len, NULL, &o->lim, &json, &res, err);
     sl_buf_release(&res.output);
     if (st) goto done;
+    *retry = 1;      /* from here on a failure is the kernel's: build, STEP, mesh */
     st = cadprog_build("part.lua", json.data, json.len, &model, err);
     if (st) goto done;
     have_model = 1;
@@ -317,6 +335,7 @@ sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_
         goto done;
     }
 
+    *retry = 0;
     /* captions from parameters and measurement */
     const double *bb = in->m.bbox_mm;
     lua_getglobal(L, "_S");
@@ -354,7 +373,7 @@ sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_
     sl_buf_printf(b, ",\"genus\":%ld,\"faces\":%zu,\"edges\":%zu,\"watertight\":true", in->m.genus, rep.n_faces,
                   rep.n_edges);
     put_num(b, "mesh_volume_mm3", in->m.mesh_volume_mm3);
-    sl_buf_printf(b, ",\"attempts\":%d,\"captions\":", in->attempts);
+    sl_buf_printf(b, ",\"attempts\":%d,\"redraws\":%d,\"captions\":", in->attempts, redraws);
     sl_buf_append(b, caps, n_caps);
     sl_buf_puts(b, "}");
     if (b->failed || in->program.failed || in->step.failed) st = sl_err_set(err, SL_ERR_NOMEM, "out of memory");
@@ -364,5 +383,38 @@ done:
     sl_buf_release(&params);
     lua_close(L);
     if (st && !err->msg[0]) sl_err_set(err, st, "failed");
+    return st;
+}
+
+sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_instance *in, sl_err *err) {
+    sl_err local;
+    if (!err) err = &local;
+    memset(err, 0, sizeof *err);
+    if (!s->n || index < 0) return sl_err_set(err, SL_ERR_ARG, "no families or a negative index");
+    const synth_family *f = &s->fams[(size_t)index % s->n];
+    in->fam = f;
+    in->index = index;
+    synth_instance_id(s, index, in->id, sizeof in->id);
+    uint64_t seed = instance_seed(f, index, o);
+    sl_status st = SL_OK;
+    in->redraws = 0;
+    in->first_failure[0] = 0;
+    for (int r = 0; r <= o->max_redraws; r++) {
+        int retry = 0;
+        uint64_t sr = r ? seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)r) : seed;
+        sl_buf_clear(&in->program);
+        sl_buf_clear(&in->step);
+        sl_buf_clear(&in->meta);
+        memset(err, 0, sizeof *err);
+        st = make_once(f, index, sr, r, o, in, &retry, err);
+        if (!st || !retry) break;
+        /* the kernel could not make this draw: remember why, draw again */
+        if (!in->first_failure[0]) {
+            char buf[sizeof in->first_failure];
+            sl_err_format(err, buf, sizeof buf);
+            snprintf(in->first_failure, sizeof in->first_failure, "%s", buf);
+        }
+        in->redraws = r + 1;
+    }
     return st;
 }

@@ -600,8 +600,14 @@ static int closed_dir(const geom_surf *s, int dir, double u0, double u1, double 
 void geom_surf_prepare(geom_surf *s) {
     s->period_u = s->period_v = 0;
     switch (s->kind) {
-    case GEOM_SURF_CYLINDER: case GEOM_SURF_CONE: case GEOM_SURF_SPHERE: case GEOM_SURF_REVOLUTION:
+    case GEOM_SURF_CYLINDER: case GEOM_SURF_CONE: case GEOM_SURF_SPHERE:
         s->period_u = 2 * M_PI;
+        return;
+    case GEOM_SURF_REVOLUTION:
+        s->period_u = 2 * M_PI;
+        /* a revolved circle or ellipse is periodic along the profile as well */
+        if (s->curve && (s->curve->kind == GEOM_CURVE_CIRCLE || s->curve->kind == GEOM_CURVE_ELLIPSE))
+            s->period_v = 2 * M_PI;
         return;
     case GEOM_SURF_TORUS:
         s->period_u = s->period_v = 2 * M_PI;
@@ -748,8 +754,8 @@ double geom_surf_project(const geom_surf *s, vec3 p, const double *hint, double 
             int nu = 16, nv = 16;
             if (s->kind == GEOM_SURF_BSPLINE) {
                 nu = 3 * s->bs.n_u; nv = 3 * s->bs.n_v;
-                if (nu > 60) nu = 60;
-                if (nv > 60) nv = 60;
+                if (nu > 48) nu = 48;
+                if (nv > 48) nv = 48;
             }
             double gbu = bu, gbv = bv, gbest = DBL_MAX;
             for (int i = 0; i <= nu; i++)

@@ -240,14 +240,57 @@ static int seam_points(solid_ctx *c, const geom_surf *S, const double a[2], cons
 
 /* Join two loops that wrap around direction d (travel Ta, Tb) into one polygon:
  * A, A0 shifted by Ta, seam, B from the point nearest that end, seam back. */
-static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t ia, size_t ib, int d,
-                     double Ta, double Tb, double defl) {
+static int join_band(solid_ctx *c, const geom_surf *S, bloop *loops, size_t n_loops_all, size_t ia, size_t ib,
+                     int d, double Ta, double Tb, double defl, int sense) {
     bloop *A = &loops[ia], *B = &loops[ib];
     double P = fabs(Ta);
+    /* when the other direction is periodic too (torus), B can sit on either side of
+     * A: the face lies left of A's travel, which picks the side */
+    double Po = d ? S->period_u : S->period_v;
+    if (Po) {
+        int o = 1 - d;
+        double side = (d == 0 ? 1.0 : -1.0) * (Ta > 0 ? 1.0 : -1.0) * sense;
+        double ma = 0, mb = 0;
+        for (size_t i = 0; i < A->n; i++) ma += co(&A->pts[i], o);
+        for (size_t i = 0; i < B->n; i++) mb += co(&B->pts[i], o);
+        ma /= (double)A->n; mb /= (double)B->n;
+        double x = (mb - ma) * side;             /* wanted in (0, Po) */
+        double k = floor(x / Po);
+        if (k != 0)
+            for (size_t i = 0; i < B->n; i++) co_add(&B->pts[i], o, -k * Po * side);
+    }
     if (Ta * Tb > 0) {
         /* same direction: walk B backwards */
         for (size_t i = 0; i < B->n / 2; i++) { bpt t = B->pts[i]; B->pts[i] = B->pts[B->n - 1 - i]; B->pts[B->n - 1 - i] = t; }
         Tb = -Tb;
+    }
+    /* start A (and so the synthetic seam) where no other loop of the face is, so
+     * that holes do not straddle the seam */
+    {
+        size_t best_i = 0;
+        double best_gap = -1;
+        for (size_t i = 0; i < A->n; i += 1 + A->n / 64) {
+            double ui = co(&A->pts[i], d), gap = INFINITY;
+            for (size_t l = 0; l < n_loops_all; l++) {
+                if (l == ia || l == ib || loops[l].n == 0) continue;
+                double lo = d ? loops[l].vmin : loops[l].umin, hi = d ? loops[l].vmax : loops[l].umax;
+                double mid = 0.5 * (lo + hi), half = 0.5 * (hi - lo);
+                double x = ui - mid;
+                x -= P * round(x / P);
+                gap = fmin(gap, fabs(x) - half);
+            }
+            if (gap > best_gap) { best_gap = gap; best_i = i; }
+        }
+        if (best_i) {
+            bloop rot = {0};
+            for (size_t j = 0; j < A->n; j++) {
+                bpt q = A->pts[(best_i + j) % A->n];
+                if (best_i + j >= A->n) co_add(&q, d, Ta);
+                if (bloop_push(&rot, q)) { free(rot.pts); return -1; }
+            }
+            free(A->pts);
+            *A = rot;
+        }
     }
     double target = co(&A->pts[0], d) + Ta;
     size_t k = 0;
@@ -437,6 +480,22 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         }
         /* a seam edge used twice must lie one period apart */
         fix_seams(S, bl, f->reversed ? -1 : 1);
+        /* after a pole, u is ambiguous by a period (a half sphere between two
+         * meridians): a face with one loop must be on the loop's left */
+        if (S->period_u && f->n_loops == 1 && loop_area(bl) * (f->reversed ? -1 : 1) < 0) {
+            for (size_t i = 0; i + 1 < bl->n; i++) {
+                vec3 d[3];
+                geom_surf_eval(S, bl->pts[i].u, bl->pts[i].v, 1, d);
+                if (!(v3_len(d[1]) <= 1e-7 * v3_len(d[2]))) continue;
+                int fixed = 0;
+                for (int sg = -1; sg <= 1 && !fixed; sg += 2) {
+                    for (size_t j = i + 1; j < bl->n; j++) bl->pts[j].u += sg * S->period_u;
+                    if (loop_area(bl) * (f->reversed ? -1 : 1) > 0) fixed = 1;
+                    else for (size_t j = i + 1; j < bl->n; j++) bl->pts[j].u -= sg * S->period_u;
+                }
+                if (fixed) break;
+            }
+        }
         /* poles: a point where Su (or Sv) vanishes takes its u (v) from both neighbours */
         for (size_t i = 0; i < bl->n; i++) {
             vec3 d[3];
@@ -449,16 +508,29 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             if (du) { cur.u = pp->u; dup.u = pn->u; }
             else { cur.v = pp->v; dup.v = pn->v; }
             bl->pts[i] = cur;
-            if (fabs(du ? cur.u - dup.u : cur.v - dup.v) > 1e-12) {
-                if (bloop_push(bl, dup)) { rc = -1; goto done; }
-                memmove(bl->pts + i + 2, bl->pts + i + 1, (bl->n - i - 2) * sizeof(bpt));
-                bl->pts[i + 1] = dup;
-                i++;
+            double gap = du ? dup.u - cur.u : dup.v - cur.v;
+            if (fabs(gap) > 1e-12) {
+                /* the pole as a line of points in (u, v), all one mesh vertex, so the
+                 * triangles next to it fan out evenly */
+                int k_n = (int)ceil(fabs(gap) / (M_PI / 32));
+                if (k_n < 1) k_n = 1;
+                if (k_n > 256) k_n = 256;
+                for (int k = 0; k < k_n; k++)
+                    if (bloop_push(bl, dup)) { rc = -1; goto done; }
+                memmove(bl->pts + i + 1 + k_n, bl->pts + i + 1, (bl->n - i - 1 - (size_t)k_n) * sizeof(bpt));
+                for (int k = 1; k <= k_n; k++) {
+                    bpt q = dup;
+                    if (du) q.u = cur.u + gap * k / k_n; else q.v = cur.v + gap * k / k_n;
+                    bl->pts[i + (size_t)k] = q;
+                }
+                i += (size_t)k_n;
             }
         }
         loop_bbox(bl);
     }
     if (n_loops == 0) FAIL("face has no edge loops");
+    if (getenv("TESS_DUMP") && f->step_id == strtoull(getenv("TESS_DUMP"), NULL, 10))
+        for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "D%zu %zu %.9g %.9g id %u ce %d\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].id, loops[q].pts[w2].ce);
     /* loops that wrap around a periodic direction without a seam: two of them bound a
      * band (joined by a seam), one of them and a pole bound a cap */
     for (int d = 0; d < 2; d++) {
@@ -476,7 +548,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             w[nw++] = i;
         }
         if (nw == 2) {
-            int r = join_band(c, S, loops, w[0], w[1], d, T[0], T[1], o->deflection_mm);
+            int r = join_band(c, S, loops, n_loops, w[0], w[1], d, T[0], T[1], o->deflection_mm, f->reversed ? -1 : 1);
             if (r < 0) { rc = -1; goto done; }
             if (r > 0) FAIL("cannot join the two loops around the surface");
         } else if (nw == 1) {
@@ -757,11 +829,17 @@ done:
     return rc;
 }
 
+
 sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *out, tess_report *rep) {
     if (solid >= b->n_solids) return SL_ERR_ARG;
+    /* aim at half the requested deflection: the chord checks sample a few points
+     * per segment / triangle, and the margin keeps the whole mesh within the bound
+     * (it also brings areas close to the exact ones: see docs/brep.md) */
+    tess_opts oh = *o;
+    oh.deflection_mm = 0.5 * o->deflection_mm;
     solid_ctx c;
     memset(&c, 0, sizeof c);
-    c.b = b; c.o = o; c.m = out;
+    c.b = b; c.o = &oh; c.m = out;
     c.vmap = malloc((b->n_verts + 1) * sizeof *c.vmap);
     c.efirst = malloc((b->n_edges + 1) * sizeof *c.efirst);
     c.ecount = calloc(b->n_edges + 1, sizeof *c.ecount);

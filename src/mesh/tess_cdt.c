@@ -127,7 +127,11 @@ static int legalize(cdt *c, int *stack, int n, int cap) {
         int j = edge_index(c, nb, t);
         if (j < 0) continue;
         int q = c->t[nb].v[PV(j)];
-        if (incircle(c, T->v[0], T->v[1], T->v[2], q) > 0) {
+        int pa = T->v[k], pb = T->v[NX(k)], pp = T->v[PV(k)];
+        /* flip only a strictly convex quad: with (nearly) collinear points the
+         * incircle sign is noise and a flip would create a degenerate triangle */
+        if (incircle(c, T->v[0], T->v[1], T->v[2], q) > 0 &&
+            orient(c, pp, q, pa) * orient(c, pp, q, pb) < 0 && orient(c, pa, pb, pp) * orient(c, pa, pb, q) < 0) {
             /* after flip: t = (p, a, q) edge 1 = (a, q); nb = (q, b, p) edge 0 = (q, b) */
             flip(c, t, k);
             if (n + 2 > cap) return -1;

@@ -41,8 +41,35 @@ static const expect golden[] = {
     /* 30x20 rectangle, corners chamfered 3, slot hole (l 18, r 1.5), h 12 symmetric;
      * hexagon prism r 5 h 4 on top */
     {"chamfered", (600 - 4 * 4.5 - SLOT_AREA(18, 1.5)) * 12 + 1.5 * sqrt(3) * 25 * 4, -1, 1, 1.5},
-    /* assembly: block 30x20x10 with hole r 3, pin r 3 h 25, ball r 4 */
-    {"assembly", 6000 - PI * 90 + PI * 9 * 25 + 4.0 / 3 * PI * 64, -1, 1, 3},
+    /* assembly: block 30x20x10 with hole r 3, pin r 2.5 h 25 through it, ball r 4 */
+    {"assembly", 6000 - PI * 90 + PI * 6.25 * 25 + 4.0 / 3 * PI * 64, -1, 1, 2.5},
+    /* rectangle 30x20 extruded 10, top edges filleted r 3 (sharp corners: elliptic miters),
+     * bottom edges chamfered 2. Cross-section inset s(t) at height t into a band:
+     * fillet s = r - sqrt(r^2 - t^2), chamfer s = t; V = int (a - 2s)(b - 2s) dt gives
+     * ab h - 2(a+b) r^2 (1 - pi/4) + 4 r^3 (5/3 - pi/2) - (a+b) c^2 + 4 c^3 / 3. */
+    {"boxedges", 6000 - 2 * 50 * 9 * (1 - PI / 4) + 4 * 27 * (5.0 / 3 - PI / 2) - 50 * 4 + 4 * 8 / 3.0, -1, 0, 2},
+    /* torus R 10 r 3, cone r 5 h 10, frustum r 5/3 h 10, wedge 10x5x4 (top 3 long),
+     * hexagonal prism r 5 h 10 (placed on its side) */
+    {"prims", 2 * PI * PI * 10 * 9 + PI * 25 * 10 / 3 + PI * 10 / 3 * (25 + 15 + 9) + (10 + 3) / 2.0 * 4 * 5 +
+                  1.5 * sqrt(3) * 25 * 10,
+     4 * PI * PI * 30 + (PI * 25 + PI * 5 * sqrt(125)) + (PI * 25 + PI * 9 + PI * 8 * sqrt(104)) +
+         (2 * (10 + 3) / 2.0 * 4 + 10 * 5 + 3 * 5 + 4 * 5 + sqrt(49 + 16) * 5) + (3 * sqrt(3) * 25 + 6 * 5 * 10),
+     1, 3},
+    /* C section (40x30 minus the 35x20 gap) extruded 20; a through hole r 3 from the top
+     * stops at the top flange (5 thick), it does not cross the gap; a post r 4 h 6
+     * stands on the lower flange inside the gap */
+    {"cshape", 500 * 20 - PI * 9 * 5 + PI * 16 * 6, -1, 1, 3},
+    /* surface of revolution: a frustum r 10 -> 5, h 10 whose slanted side is a degree-1
+     * B-spline (the lateral area is pi (10 + 5) sqrt(5^2 + 10^2)) */
+    {"sweeps", PI * 10 / 3 * (100 + 50 + 25), PI * 100 + PI * 25 + PI * 15 * sqrt(125), 0, 5},
+    /* annulus r 8..20, h 8, both top rims filleted r 2. Pappus: each rim removes a
+     * spandrel (corner square minus quarter disk, area (1 - pi/4) r^2) whose centroid
+     * lies r / (6 (1 - pi/4)) from the fillet's circle centre towards the rim corner.
+     * Outer rim: centre at radius 20 - r, centroid outward; hole rim: centre at 8 + r,
+     * centroid inward. Removed: 2 pi ((20 - r)(1 - pi/4) r^2 + r^3/6) and
+     * 2 pi ((8 + r)(1 - pi/4) r^2 - r^3/6). */
+    {"washer", PI * (400 - 64) * 8 - 2 * PI * (18 * (1 - PI / 4) * 4 + 8.0 / 6) - 2 * PI * (10 * (1 - PI / 4) * 4 - 8.0 / 6),
+     -1, 1, 2},
 };
 
 #endif

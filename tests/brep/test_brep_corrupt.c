@@ -1,0 +1,88 @@
+/* test_brep_corrupt.c - corrupt geometry gives a located error or a skipped face,
+ * never a crash or a hang: a zero-length edge, B-spline knots out of order, a NaN /
+ * infinite coordinate, a loop that does not close, a face with no bounds, a
+ * dangling reference. Each variant is the hand-made box or cylinder with one
+ * entity rewritten. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "steplm/brep.h"
+#include "steplm/p21.h"
+#include "steplm/tess.h"
+#include "test.h"
+
+static char *slurp(const char *path) {
+    char *d = NULL;
+    size_t n;
+    if (sl_file_read(path, &d, &n, 0, NULL)) return NULL;
+    return d;
+}
+
+/* replace the line starting with prefix (e.g. "#9=") by line (without ';\n') */
+static char *patch(const char *text, const char *prefix, const char *line) {
+    const char *p = strstr(text, prefix);
+    if (!p) return NULL;
+    const char *e = strchr(p, '\n');
+    size_t n = strlen(text) + strlen(line) + 8;
+    char *out = malloc(n);
+    if (!out) return NULL;
+    snprintf(out, n, "%.*s%s;%s", (int)(p - text), text, line, e);
+    return out;
+}
+
+/* read + mesh; returns 1 when something was reported with a location */
+static int reported(const char *name, const char *text) {
+    p21_doc *doc = NULL;
+    sl_err err = {0};
+    p21_doc_read_mem(name, text, strlen(text), NULL, &doc, &err);
+    if (!doc) return err.msg[0] != 0;
+    brep *b = NULL;
+    sl_status st = brep_from_p21(doc, &b, &err);
+    p21_doc_free(doc);
+    if (!b) return st != SL_OK && err.msg[0];
+    int located = (st != SL_OK && err.msg[0]) || (b->n_diags > 0 && b->diags[0].id != 0);
+    tess_opts o;
+    tess_opts_default(&o);
+    mesh m;
+    mesh_init(&m);
+    tess_report rep = {0};
+    CHECK(tess_brep(b, &o, &m, NULL, &rep) == SL_OK);
+    if (rep.n_faces_failed && rep.first_failed_id != 0 && rep.first_failure[0]) located = 1;
+    mesh_props p;
+    mesh_compute_props(&m, &p);
+    if (!p.watertight) located |= rep.n_faces_failed > 0 || b->n_diags > 0;
+    fprintf(stderr, "%s: diags %zu%s%s, failed faces %zu%s%s, tris %zu\n", name, b->n_diags,
+            b->n_diags ? ": " : "", b->n_diags ? b->diags[0].msg : "", rep.n_faces_failed,
+            rep.n_faces_failed ? ": " : "", rep.first_failure, m.n_tris);
+    mesh_release(&m);
+    brep_free(b);
+    return located;
+}
+
+int main(void) {
+    char *box = slurp("tests/brep/data/box.step"), *cyl = slurp("tests/brep/data/cylinder.step");
+    if (!box || !cyl) TEST_SKIP("tests/brep/data missing");
+    struct { const char *name, *base, *prefix, *line; } v[] = {
+        /* vertex #9 moved onto #1: the edge between them has zero length */
+        {"zero_length_edge", box, "#9=", "#9=CARTESIAN_POINT('',(0,0,0))"},
+        /* the bottom circle becomes a B-spline with knots out of order */
+        {"knots_out_of_order", cyl, "#9=",
+         "#9=B_SPLINE_CURVE_WITH_KNOTS('',2,(#1,#3,#1),.UNSPECIFIED.,.F.,.F.,(3,3),(1.,0.),.UNSPECIFIED.)"},
+        {"nan_coordinate", box, "#1=", "#1=CARTESIAN_POINT('',(1.E400,0,0))"},
+        /* a face loop with three of its four edges */
+        {"unclosed_loop", cyl, "#31=", "#31=EDGE_LOOP('',(#27,#28,#29))"},
+        {"face_without_bounds", cyl, "#33=", "#33=ADVANCED_FACE('',(),#26,.T.)"},
+        {"dangling_surface", cyl, "#33=", "#33=ADVANCED_FACE('',(#32),#99999,.T.)"},
+        {"negative_radius", cyl, "#9=", "#9=CIRCLE('',#8,-5)"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char *t = patch(v[i].base, v[i].prefix, v[i].line);
+        CHECK_MSG(t != NULL, "%s: patch target missing", v[i].name);
+        if (!t) continue;
+        CHECK_MSG(reported(v[i].name, t), "%s: nothing reported", v[i].name);
+        free(t);
+    }
+    free(box);
+    free(cyl);
+    return test_finish("brep_corrupt");
+}
