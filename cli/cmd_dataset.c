@@ -45,8 +45,10 @@ static const char usage[] =
     "                      its caption; never: no item does; allow: STEP-LLM-like (ablations)\n"
     "  --geo-weight W      --rag geo: weight of the size misfit (default 1)\n"
     "  --geo-pool N        --rag geo: BM25 candidates re-ranked (default max(32k, 256))\n"
-    "  --index-captions C  all (default): a train part is found by any of its captions (synth:\n"
-    "                      every level); chosen: only by the caption its record shows\n"
+    "  --index-captions C  joined (default): one BM25 document per train part holding all its\n"
+    "                      captions (synth: every level), and a val/test query never gets a part\n"
+    "                      having its caption among them; all: one entry per caption; chosen:\n"
+    "                      only the caption the part's record shows\n"
     "  --group-by-caption  equal normalised captions share a split (STEP-LLM inputs)\n"
     "  --shard i/n         only prepare (cache) items i, i+n, ...; run again without it to write\n"
     "  --threads T         OpenMP threads (default: all cores); output does not depend on it\n"
@@ -140,7 +142,8 @@ static int cmd_build(int argc, char **argv) {
             const char *x = argv[++i];
             if (!strcmp(x, "all")) cfg.index_all_captions = 1;
             else if (!strcmp(x, "chosen")) cfg.index_all_captions = 0;
-            else return cli_usage_error("dataset", "bad --index-captions '%s' (all or chosen)", x);
+            else if (!strcmp(x, "joined")) cfg.index_all_captions = 2;
+            else return cli_usage_error("dataset", "bad --index-captions '%s' (all, joined or chosen)", x);
         }
         else if (!strcmp(a, "--shard") && more) {
             if (cli_parse_shard(argv[++i], &cfg.shard_i, &cfg.shard_n))

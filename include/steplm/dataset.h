@@ -123,8 +123,12 @@ typedef struct dataset_cfg {
     double geo_weight;           /* geo: weight of the size misfit (0 = retrieval default 1) */
     int geo_pool;                /* geo: BM25 candidates re-ranked (0 = retrieval default) */
     int twins;                   /* DATA_DUP_* policy for caption twins (default CROSS_SPLIT) */
-    int index_all_captions;      /* 1 (default): a train item is found by any of its
-                                  * captions (synth: every level), not only the chosen one */
+    int index_all_captions;      /* how train items are indexed: 2 (default) one document per
+                                  * item holding all its captions (synth: every level), and a
+                                  * val/test query never gets an item having its caption among
+                                  * any of them; 1 one entry per caption (entries with the
+                                  * query's caption and items whose record caption equals it
+                                  * are excluded); 0 only the record caption */
     const char *tokenizer_text;  /* lm BPE tokenizer file contents (NUL-terminated); NULL = none */
     size_t max_tokens;           /* token budget of the target DATA section; 0 = none */
     unsigned shard_i, shard_n;   /* shard_n <= 1: the whole build */

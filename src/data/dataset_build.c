@@ -32,7 +32,7 @@ void dataset_cfg_init(dataset_cfg *c) {
     c->round_decimals = 6;
     c->rag = DATASET_RAG_BM25;
     c->dim = 256;
-    c->index_all_captions = 1;
+    c->index_all_captions = 2;
     c->shard_n = 1;
 }
 
@@ -239,7 +239,7 @@ void dataset_summary_json(const dataset_summary *s, const dataset_cfg *cfg, cons
                   order_names[cfg->order % 3], cfg->annotate ? "true" : "false",
                   cfg->stepllm_format ? "stepllm" : "steplm", cfg->round_decimals, rag_names[cfg->rag % 3],
                   cfg->tokenizer_text ? "true" : "false", cfg->max_tokens,
-                  cfg->index_all_captions ? "all" : "chosen",
+                  cfg->index_all_captions == 2 ? "joined" : cfg->index_all_captions ? "all" : "chosen",
                   cfg->twins == DATA_DUP_ALL ? "never" : cfg->twins == DATA_DUP_ALLOW ? "allow" : "cross-split",
                   cfg->geo_weight, cfg->geo_pool, cfg->shard_i,
                   cfg->shard_n ? cfg->shard_n : 1);
@@ -298,10 +298,27 @@ static sl_status pair_items(const dataset_input *in, const size_t *kept, size_t 
         if (!b) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); goto done; }
         size_t e = 0;
         char eid[1200];
+        sl_buf joined;
+        sl_buf_init(&joined);
         for (size_t k = 0; k < n_kept && !st; k++) {
             const dataset_item *it = &in->v[kept[k]];
-            int nc = cfg->index_all_captions && it->n_captions > 0 ? it->n_captions : 1;
             first[k] = e;
+            if (cfg->index_all_captions == 2) {
+                /* one document per item: all its captions */
+                sl_buf_clear(&joined);
+                sl_buf_puts(&joined, it->caption);
+                for (int c = 1; c < it->n_captions; c++) {
+                    sl_buf_putc(&joined, ' ');
+                    sl_buf_puts(&joined, it->captions[c]);
+                }
+                if (joined.failed) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); break; }
+                st = retrieval_builder_add(b, it->id, joined.data, split[kept[k]], &it->meta, err);
+                ent_item[e] = k;
+                ent_hash[e] = retrieval_caption_hash(it->caption);
+                e++;
+                continue;
+            }
+            int nc = cfg->index_all_captions && it->n_captions > 0 ? it->n_captions : 1;
             for (int c = 0; c < nc && !st; c++, e++) {
                 const char *cap = c == 0 ? it->caption : it->captions[c];
                 if (c) snprintf(eid, sizeof eid, "%s\x1f%d", it->id, c);
@@ -311,6 +328,7 @@ static sl_status pair_items(const dataset_input *in, const size_t *kept, size_t 
             }
         }
         first[n_kept] = e;
+        sl_buf_release(&joined);
         if (st) { retrieval_builder_free(b); goto done; }
         st = retrieval_builder_finish(b, &idx, err);
         if (st) goto done;
@@ -358,7 +376,13 @@ static sl_status pair_items(const dataset_input *in, const size_t *kept, size_t 
                     if (p == k) continue;
                     /* a val/test query never gets a train item whose own caption is its twin
                      * (entries with its exact caption are already filtered by the query) */
-                    if (!(no_twin && ent_hash[first[p]] == h)) ret[k] = (long)p;
+                    int twin = ent_hash[first[p]] == h;
+                    if (cfg->index_all_captions == 2) {
+                        /* joined documents: no item having the query's caption among any of its captions */
+                        const dataset_item *pi = &in->v[kept[p]];
+                        for (int c = 1; c < pi->n_captions && !twin; c++) twin = retrieval_caption_hash(pi->captions[c]) == h;
+                    }
+                    if (!(no_twin && twin)) ret[k] = (long)p;
                 }
                 if (ret[k] >= 0 || (size_t)nh < want || want >= cap) break;
             }
