@@ -22,10 +22,10 @@
  *      reserialize (pre/post order, annotations) - or keep the file's own order -
  *      take the DATA section, count its tokens with the tokenizer when one is
  *      given (drop if > max_tokens);
- *   4. a retrieval index over the kept items with their split tags; each item is
- *      paired with the best TRAIN item that is not itself and, for val/test
- *      items, not a train item with the same normalised caption
- *      (data_pair_retrieve, DATA_DUP_CROSS_SPLIT);
+ *   4. a retrieval index over the kept items with their split tags (by default one
+ *      BM25 document per item holding all its captions); each item is paired
+ *      with the best TRAIN item that is not itself and, for val/test items, has
+ *      no caption equal (normalised) to the query's (twins, DATA_DUP_* policy);
  *   5. OUTDIR/{train,val,test}.jsonl are written (temp file + rename), records
  *      in id order, then OUTDIR/summary.json.
  * The JSONL bytes depend only on the input, the options and the seed - not on
