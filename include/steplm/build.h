@@ -109,6 +109,11 @@ sl_status build_extrude(brep *b, build_profile *p, double d_front, double d_back
 typedef enum build_edge_kind { BUILD_EDGE_SHARP = 0, BUILD_EDGE_FILLET, BUILD_EDGE_CHAMFER } build_edge_kind;
 sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_back, int front_kind,
                            double front_mm, int back_kind, double back_mm, uint32_t *solid, sl_err *err);
+/* Extrude by height along the sketch normal with the side faces tapered by draft_rad
+ * (> 0: the profile shrinks towards the top cap by height * tan(draft); < 0 grows):
+ * planes and cones, straight corner edges. Same profile restrictions as above. */
+sl_status build_extrude_draft(brep *b, build_profile *p, double height, double draft_rad, uint32_t *solid,
+                              sl_err *err);
 /* Revolve about the axis through sketch point (ax, ay) with sketch direction (dx, dy)
  * by angle_rad in (0, 2 pi] (right-hand rule about the axis direction). The profile
  * must lie on one side of the axis; it may touch it. */

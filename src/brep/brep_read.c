@@ -876,7 +876,9 @@ static int trim_param(rd *r, const p21_value *sel, const geom_curve *c, double *
     if (!sel || sel->kind != P21_LIST) return -1;
     for (uint32_t i = 0; i < sel->len; i++) {
         const p21_value *v = &sel->u.items[i];
-        if (v->kind == P21_TYPED && !strcmp(p21_typed_name(r->doc, v), "PARAMETER_VALUE")) {
+        /* the keyword of a typed parameter is not NUL-terminated: compare by length */
+        const p21_value *kw = v->kind == P21_TYPED && v->len >= 1 ? &v->u.items[0] : NULL;
+        if (kw && kw->len == 15 && !memcmp(kw->u.text, "PARAMETER_VALUE", 15)) {
             double x = p21_value_real(untyped(v));
             if (!isfinite(x)) continue;
             if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) x *= r->ascale;
@@ -1401,15 +1403,27 @@ sl_status brep_from_p21(const p21_doc *doc, brep **out, sl_err *err) {
             int swap = par >= 0 && uf_find(g.uf, (uint32_t)par) == uf_find(g.uf, (uint32_t)a) &&
                        uf_find(g.uf, (uint32_t)par) != uf_find(g.uf, (uint32_t)c);
             if (tp) {
-                geom_frame f1, f2;
-                r.scale = g.reps[a].len_mm;
-                int ok1 = read_placement(&r, aref(tp, 2), &f1) == 0;
-                r.scale = g.reps[c].len_mm;
-                int ok2 = read_placement(&r, aref(tp, 3), &f2) == 0;
-                if (ok1 && ok2) {
-                    if (swap) geom_xform_from_frames(&f2, &f1, &x);
-                    else geom_xform_from_frames(&f1, &f2, &x);
-                } else brep_add_diag(b, e->id, "placement unreadable, identity used");
+                /* the child's placement is the item listed by the child
+                 * representation; writers order transform_item_1/2 either way */
+                long child = swap ? c : a, parent = swap ? a : c;
+                uint64_t i1 = aref(tp, 2), i2 = aref(tp, 3);
+                uint64_t ic = swap ? i2 : i1, ip = swap ? i1 : i2;
+                const p21_value *ci = alist(rep_part(&r, ent(&r, g.reps[child].id)), 1);
+                int has1 = 0, has2 = 0;
+                for (uint32_t q = 0; ci && q < ci->len; q++)
+                    if (ci->u.items[q].kind == P21_REF) {
+                        has1 |= ci->u.items[q].u.ref == i1;
+                        has2 |= ci->u.items[q].u.ref == i2;
+                    }
+                if (has1 && !has2) { ic = i1; ip = i2; }
+                else if (has2 && !has1) { ic = i2; ip = i1; }
+                geom_frame fc, fp;
+                r.scale = g.reps[child].len_mm;
+                int okc = read_placement(&r, ic, &fc) == 0;
+                r.scale = g.reps[parent].len_mm;
+                int okp = read_placement(&r, ip, &fp) == 0;
+                if (okc && okp) geom_xform_from_frames(&fc, &fp, &x);
+                else brep_add_diag(b, e->id, "placement unreadable, identity used");
             } else if (te) {
                 r.scale = g.reps[c].len_mm;
                 if (read_cto(&r, tid, &x)) brep_add_diag(b, e->id, "transformation unreadable, identity used");

@@ -118,10 +118,14 @@ static vec3 hdir(const geom_frame *pl, double x, double y) {
     return v3_add(v3_scale(pl->x, x), v3_scale(pl->y, y));
 }
 
-sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_back, int front_kind,
-                           double front_mm, int back_kind, double back_mm, uint32_t *solid, sl_err *err) {
+/* draft_inset != 0: a drafted extrusion, the whole height is one "chamfer" band whose
+ * cap is the profile inset by draft_inset (no straight side walls). */
+static sl_status extrude_core(brep *b, build_profile *p, double d_front, double d_back, int front_kind,
+                              double front_mm, int back_kind, double back_mm, double draft_inset,
+                              uint32_t *solid, sl_err *err) {
     sl_status st = build_profile_check(p, err);
     if (st) return st;
+    int draft = draft_inset != 0;
     if (!isfinite(d_front) || !isfinite(d_back) || !(d_front + d_back > 1e-9))
         return sl_err_set(err, SL_ERR_INVALID, "extrude: total distance must be > 0 (got %g + %g)", d_front, d_back);
     int kind[2] = {back_kind, front_kind};     /* [0] = bottom (-Z cap), [1] = top */
@@ -132,11 +136,13 @@ sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_b
             return sl_err_set(err, SL_ERR_INVALID, "extrude: edge %s size must be > 0", kind[e] == BUILD_EDGE_FILLET ? "fillet" : "chamfer");
     }
     double z0 = -d_back, z1 = d_front;
-    if (size[0] + size[1] > z1 - z0 - 1e-9)
+    double inset[2] = {size[0], size[1]};
+    if (draft) { inset[1] = draft_inset; size[1] = z1 - z0; }
+    else if (size[0] + size[1] > z1 - z0 - 1e-9)
         return sl_err_set(err, SL_ERR_INVALID, "%s %g too large for an extrusion of height %g",
                           kind[1] == BUILD_EDGE_FILLET || kind[0] == BUILD_EDGE_FILLET ? "fillet radius" : "chamfer distance",
                           fmax(size[0], size[1]), z1 - z0);
-    double zb = z0 + size[0], zt = z1 - size[1];
+    double zb = z0 + size[0], zt = draft ? z0 : z1 - size[1];
     const geom_frame *pl = &p->plane;
     size_t n_all = 0;
     for (size_t li = 0; li < p->n_loops; li++) n_all += p->loops[li].n_segs;
@@ -156,7 +162,7 @@ sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_b
         NOMEM();
     for (int e = 0; e < 2; e++)
         if (kind[e] != BUILD_EDGE_SHARP &&
-            (st = offset_profile(p, size[e], kind[e] == BUILD_EDGE_FILLET ? "fillet radius" : "chamfer distance",
+            (st = offset_profile(p, inset[e], draft ? "draft" : kind[e] == BUILD_EDGE_FILLET ? "fillet radius" : "chamfer distance",
                                  &off[e], sharp[e], err)))
             goto done;
     /* vertices */
@@ -165,7 +171,7 @@ sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_b
         for (size_t i = 0; i < p->loops[li].n_segs; i++, k++) {
             const build_seg *s = &p->loops[li].segs[i];
             long a = brep_add_vertex(b, build_sk_point(pl, s->p0[0], s->p0[1], zb));
-            long c = brep_add_vertex(b, build_sk_point(pl, s->p0[0], s->p0[1], zt));
+            long c = draft ? a : brep_add_vertex(b, build_sk_point(pl, s->p0[0], s->p0[1], zt));
             if (a < 0 || c < 0) NOMEM();
             vzb[k] = (uint32_t)a; vzt[k] = (uint32_t)c;
             for (int e = 0; e < 2; e++) {
@@ -184,11 +190,12 @@ sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_b
             const build_seg *s = &p->loops[li].segs[i];
             size_t nx = base + (i + 1) % n;
             double t0, t1;
-            long cb = build_seg_curve(b, pl, s, zb, &t0, &t1), ct = build_seg_curve(b, pl, s, zt, &t0, &t1);
+            long cb = build_seg_curve(b, pl, s, zb, &t0, &t1);
+            long ct = draft ? cb : build_seg_curve(b, pl, s, zt, &t0, &t1);
             if (cb == -2 || ct == -2) NOMEM();
             long e1 = brep_add_edge(b, vzb[k], vzb[nx], (int32_t)cb, t0, t1);
-            long e2 = brep_add_edge(b, vzt[k], vzt[nx], (int32_t)ct, t0, t1);
-            long e3 = brep_add_edge(b, vzb[k], vzt[k], -1, 0, 1);
+            long e2 = draft ? e1 : brep_add_edge(b, vzt[k], vzt[nx], (int32_t)ct, t0, t1);
+            long e3 = draft ? 0 : brep_add_edge(b, vzb[k], vzt[k], -1, 0, 1);
             if (e1 < 0 || e2 < 0 || e3 < 0) NOMEM();
             hb[k] = (uint32_t)e1; ht[k] = (uint32_t)e2; ev[k] = (uint32_t)e3;
             for (int e = 0; e < 2; e++) {
@@ -282,15 +289,19 @@ sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_b
                 s.f.x = pl->z;
                 s.f.z = pl->z;
             }
-            long si = brep_add_surf(b, &s);
-            if (si < 0) NOMEM();
-            int rev = build_orient(b, (int32_t)si, build_sk_point(pl, m[0], m[1], 0.5 * (zb + zt)), out);
+            long si;
+            int rev;
             bface f;
-            bface_begin(&f, b);
-            uint32_t e4[4] = {hb[k], ev[nx], ht[k], ev[k]};
             uint8_t r4[4] = {0, 0, 1, 1};
-            bface_loop(&f, e4, r4, 4, 1);
-            if (bface_end(&f, (int32_t)si, rev) < 0) NOMEM();
+            if (!draft) {
+                si = brep_add_surf(b, &s);
+                if (si < 0) NOMEM();
+                rev = build_orient(b, (int32_t)si, build_sk_point(pl, m[0], m[1], 0.5 * (zb + zt)), out);
+                bface_begin(&f, b);
+                uint32_t e4[4] = {hb[k], ev[nx], ht[k], ev[k]};
+                bface_loop(&f, e4, r4, 4, 1);
+                if (bface_end(&f, (int32_t)si, rev) < 0) NOMEM();
+            }
             for (int e = 0; e < 2; e++) {
                 if (!off[e]) continue;
                 const build_seg *o = &off[e]->loops[li].segs[i];
@@ -346,7 +357,7 @@ sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_b
                     Pm = v3_add(build_sk_point(pl, mo[0], mo[1], zc), v3_scale(nrm, r));
                 } else {
                     Pm = v3_scale(v3_add(build_sk_point(pl, m[0], m[1], zc), build_sk_point(pl, mo[0], mo[1], zcap)), 0.5);
-                    nrm = v3_add(out, v3_scale(pl->z, sz));
+                    nrm = out;   /* the band leans by less than 90 degrees from the wall */
                 }
                 rev = build_orient(b, (int32_t)si, Pm, nrm);
                 bface_begin(&f, b);
@@ -370,7 +381,22 @@ done:
     return st;
 }
 
+sl_status build_extrude_ex(brep *b, build_profile *p, double d_front, double d_back, int front_kind,
+                           double front_mm, int back_kind, double back_mm, uint32_t *solid, sl_err *err) {
+    return extrude_core(b, p, d_front, d_back, front_kind, front_mm, back_kind, back_mm, 0, solid, err);
+}
+
 sl_status build_extrude(brep *b, build_profile *p, double d_front, double d_back, uint32_t *solid,
                         sl_err *err) {
-    return build_extrude_ex(b, p, d_front, d_back, BUILD_EDGE_SHARP, 0, BUILD_EDGE_SHARP, 0, solid, err);
+    return extrude_core(b, p, d_front, d_back, BUILD_EDGE_SHARP, 0, BUILD_EDGE_SHARP, 0, 0, solid, err);
+}
+
+sl_status build_extrude_draft(brep *b, build_profile *p, double height, double draft_rad, uint32_t *solid,
+                              sl_err *err) {
+    if (!(height > 1e-9) || !isfinite(height)) return sl_err_set(err, SL_ERR_INVALID, "extrude: height must be > 0");
+    if (!(fabs(draft_rad) < M_PI / 2 - 1e-6))
+        return sl_err_set(err, SL_ERR_INVALID, "extrude: draft angle must be between -90 and 90 degrees");
+    if (draft_rad == 0) return build_extrude(b, p, height, 0, solid, err);
+    return extrude_core(b, p, height, 0, BUILD_EDGE_CHAMFER, height, BUILD_EDGE_SHARP, 0, height * tan(draft_rad),
+                        solid, err);
 }

@@ -295,7 +295,13 @@ static sl_status combine(brep *b, uint32_t base, uint32_t tool, int invert, cons
     sl_status st = SL_OK;
     /* contact[j] = base face that tool face j lies on, -1 none */
     long *contact = malloc(SB.n_faces * sizeof *contact);
-    if (!contact) return sl_err_set(err, SL_ERR_NOMEM, "out of memory");
+    /* holes of a base face that end up inside a hole of the footprint (a tube on a plate
+     * around an existing hole) move to the new face that fills the footprint's hole:
+     * mv_face / mv_loop = tool face and its loop, per base loop index */
+    size_t n_loops0 = b->n_loops;
+    long *mv_face = malloc((n_loops0 + 1) * sizeof *mv_face), *mv_loop = malloc((n_loops0 + 1) * sizeof *mv_loop);
+    if (!contact || !mv_face || !mv_loop) { free(contact); free(mv_face); free(mv_loop); return sl_err_set(err, SL_ERR_NOMEM, "out of memory"); }
+    for (size_t i = 0; i < n_loops0; i++) mv_face[i] = mv_loop[i] = -1;
     size_t n_contacts = 0;
     for (uint32_t j = 0; j < SB.n_faces; j++) {
         contact[j] = -1;
@@ -316,13 +322,16 @@ static sl_status combine(brep *b, uint32_t base, uint32_t tool, int invert, cons
                 rg_ok = 1;
             }
             if (region_make(b, F, 0, &rf)) { region_free(&rf); st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); break; }
-            /* the tool loop in F's plane coordinates */
-            size_t m = rg.m[0];
+            /* the tool's outer loop in F's plane coordinates */
+            uint32_t go = 0;
+            for (uint32_t k = 0; k < rg.n_loops; k++)
+                if (b->loops[b->faces[G].first_loop + k].outer) { go = k; break; }
+            size_t m = rg.m[go];
             double *q = malloc(2 * m * sizeof *q);
             if (!q) { region_free(&rf); st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); break; }
             int n_in = 0, n_out = 0;
             for (size_t k = 0; k < m; k++) {
-                vec3 p = v3_add(rg.o, v3_add(v3_scale(rg.x, rg.pts[0][2 * k]), v3_scale(rg.y, rg.pts[0][2 * k + 1])));
+                vec3 p = v3_add(rg.o, v3_add(v3_scale(rg.x, rg.pts[go][2 * k]), v3_scale(rg.y, rg.pts[go][2 * k + 1])));
                 vec3 d = v3_sub(p, rf.o);
                 q[2 * k] = v3_dot(d, rf.x);
                 q[2 * k + 1] = v3_dot(d, rf.y);
@@ -343,9 +352,7 @@ static sl_status combine(brep *b, uint32_t base, uint32_t tool, int invert, cons
             }
             if (n_in == 0 && !f_in_g) { free(q); region_free(&rf); continue; }   /* coplanar, apart */
             double gap = region_gap(q, m, &rf, 10 * tol);
-            if (rg.n_loops != 1) {
-                st = sl_err_set(err, SL_ERR_UNSUPPORTED, "%s: the contact face has holes; not supported", what);
-            } else if (n_out > 0 || gap < 10 * tol) {
+            if (n_out > 0 || gap < 10 * tol) {
                 vec3 p = v3_add(rf.o, v3_add(v3_scale(rf.x, q[0]), v3_scale(rf.y, q[1])));
                 st = sl_err_set(err, SL_ERR_INVALID,
                                 "%s: the footprint near (%g, %g, %g) is not strictly inside the face it lies on (it must not cross or touch the face's edges or holes)",
@@ -355,6 +362,37 @@ static sl_status combine(brep *b, uint32_t base, uint32_t tool, int invert, cons
                     st = sl_err_set(err, SL_ERR_INVALID, "%s: a tool face lies on two base faces", what);
                 contact[j] = F;
                 n_contacts++;
+                /* holes of F inside the footprint must lie inside one of its holes */
+                const brep_face *FF = &b->faces[F];
+                for (uint32_t l = 0; l < rf.n_loops && !st; l++) {
+                    if (b->loops[FF->first_loop + l].outer || !rf.m[l]) continue;
+                    double hx = rf.pts[l][0], hy = rf.pts[l][1];
+                    if (!build_point_in_poly(q, m, hx, hy)) continue;
+                    long into = -1;
+                    for (uint32_t k = 0; k < rg.n_loops && into < 0; k++) {
+                        if (k == go) continue;
+                        double *qk = malloc(2 * rg.m[k] * sizeof *qk);
+                        if (!qk) { st = sl_err_set(err, SL_ERR_NOMEM, "out of memory"); break; }
+                        for (size_t t = 0; t < rg.m[k]; t++) {
+                            vec3 p = v3_add(rg.o, v3_add(v3_scale(rg.x, rg.pts[k][2 * t]), v3_scale(rg.y, rg.pts[k][2 * t + 1])));
+                            vec3 d = v3_sub(p, rf.o);
+                            qk[2 * t] = v3_dot(d, rf.x);
+                            qk[2 * t + 1] = v3_dot(d, rf.y);
+                        }
+                        if (build_point_in_poly(qk, rg.m[k], hx, hy) && region_gap(qk, rg.m[k], &rf, 10 * tol) >= 10 * tol)
+                            into = k;
+                        free(qk);
+                    }
+                    if (st) break;
+                    if (into < 0) {
+                        vec3 p = v3_add(rf.o, v3_add(v3_scale(rf.x, hx), v3_scale(rf.y, hy)));
+                        st = sl_err_set(err, SL_ERR_INVALID, "%s: the footprint covers a hole of the face near (%g, %g, %g)",
+                                        what, p.x, p.y, p.z);
+                        break;
+                    }
+                    mv_face[FF->first_loop + l] = j;
+                    mv_loop[FF->first_loop + l] = into;
+                }
             }
             free(q);
             region_free(&rf);
@@ -380,16 +418,40 @@ static sl_status combine(brep *b, uint32_t base, uint32_t tool, int invert, cons
             if (brep_add_face(b, FF.surf, FF.reversed, FF.first_loop, FF.n_loops) < 0) goto nomem;
             continue;
         }
-        for (uint32_t li = 0; li < FF.n_loops; li++)
+        for (uint32_t li = 0; li < FF.n_loops; li++) {
+            if (mv_face[FF.first_loop + li] >= 0) continue;
             if (add_loop_copy(b, FF.first_loop + li, 0, b->loops[FF.first_loop + li].outer)) f.failed = 1;
-        f.n_loops = FF.n_loops;
+            f.n_loops++;
+        }
         for (uint32_t j = 0; j < SB.n_faces; j++)
             if (contact[j] == (long)F) {
                 brep_face G = b->faces[SB.first_face + j];
-                if (add_loop_copy(b, G.first_loop, invert, 0)) f.failed = 1;
-                f.n_loops++;
+                for (uint32_t k = 0; k < G.n_loops; k++)
+                    if (b->loops[G.first_loop + k].outer || G.n_loops == 1) {
+                        if (add_loop_copy(b, G.first_loop + k, invert, 0)) f.failed = 1;
+                        f.n_loops++;
+                    }
             }
         if (bface_end(&f, FF.surf, FF.reversed) < 0) goto nomem;
+        /* the footprint's holes: F's surface shows through them as new faces */
+        for (uint32_t j = 0; j < SB.n_faces; j++) {
+            if (contact[j] != (long)F) continue;
+            brep_face G = b->faces[SB.first_face + j];
+            if (G.n_loops < 2) continue;
+            for (uint32_t k = 0; k < G.n_loops; k++) {
+                if (b->loops[G.first_loop + k].outer) continue;
+                bface h;
+                bface_begin(&h, b);
+                if (add_loop_copy(b, G.first_loop + k, invert, 1)) h.failed = 1;
+                h.n_loops = 1;
+                for (uint32_t li = 0; li < FF.n_loops; li++)
+                    if (mv_face[FF.first_loop + li] == (long)j && mv_loop[FF.first_loop + li] == (long)k) {
+                        if (add_loop_copy(b, FF.first_loop + li, 0, 0)) h.failed = 1;
+                        h.n_loops++;
+                    }
+                if (bface_end(&h, FF.surf, FF.reversed) < 0) goto nomem;
+            }
+        }
     }
     for (uint32_t j = 0; j < SB.n_faces; j++) {
         if (contact[j] >= 0) continue;
@@ -411,6 +473,8 @@ nomem:
     st = sl_err_set(err, SL_ERR_NOMEM, "out of memory");
 done:
     free(contact);
+    free(mv_face);
+    free(mv_loop);
     return st;
 }
 
@@ -419,6 +483,10 @@ sl_status build_stack(brep *b, uint32_t base, uint32_t body, uint32_t *out, sl_e
 }
 
 sl_status build_subtract(brep *b, uint32_t base, uint32_t tool, uint32_t *out, sl_err *err) {
+    return combine(b, base, tool, 1, "subtract", out, err);
+}
+
+static sl_status cut_tool(brep *b, uint32_t base, uint32_t tool, uint32_t *out, sl_err *err) {
     return combine(b, base, tool, 1, "cut", out, err);
 }
 
@@ -476,5 +544,5 @@ sl_status build_cut(brep *b, uint32_t base, build_profile *p, double depth_mm, u
     uint32_t tool;
     st = build_extrude(b, p, out_sign > 0 ? 0 : depth, out_sign > 0 ? depth : 0, &tool, err);
     if (st) return st;
-    return build_subtract(b, base, tool, out, err);
+    return cut_tool(b, base, tool, out, err);
 }

@@ -338,12 +338,14 @@ sl_status build_revolve(brep *b, build_profile *p, double ax, double ay, double 
                     s.kind = GEOM_SURF_CYLINDER;
                     s.r1 = r0;
                 } else {
+                    /* origin at the narrow end (the apex when the segment touches the
+                     * axis), axis towards the wide end: radius >= 0, semi-angle in (0, 90) */
                     s.kind = GEOM_SURF_CONE;
-                    double slope = (r1 - r0) / (h1 - h0);
-                    s.f.o = v3_add(R.A, v3_scale(R.zA, h0));
-                    if (slope < 0) { s.f.z = v3_scale(R.zA, -1); s.f.y = v3_cross(s.f.z, s.f.x); slope = -slope; }
-                    s.r1 = r0;
-                    s.r2 = atan(slope);
+                    double hn = r0 <= r1 ? h0 : h1, hw = r0 <= r1 ? h1 : h0;
+                    s.f.o = v3_add(R.A, v3_scale(R.zA, hn));
+                    if (hw < hn) { s.f.z = v3_scale(R.zA, -1); s.f.y = v3_cross(s.f.z, s.f.x); }
+                    s.r1 = fmin(r0, r1);
+                    s.r2 = atan(fabs(r1 - r0) / fabs(h1 - h0));
                 }
             } else if (sgm->kind == BUILD_SEG_ARC || sgm->kind == BUILD_SEG_CIRCLE) {
                 double wx = sgm->c[0] - ax, wy = sgm->c[1] - ay;

@@ -21,6 +21,12 @@ typedef struct sctx {
 #define SPEC_MAX_ABS 1e6
 #define SPEC_MAX_SOLIDS 2000
 
+/* JSON path of the node being read, without a leading dot ("spec" at the root). */
+static const char *where(const sctx *c) {
+    const char *p = c->path[0] == '.' ? c->path + 1 : c->path;
+    return *p ? p : "spec";
+}
+
 static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) {
     char msg[400];
@@ -28,7 +34,7 @@ static sl_status fail(sctx *c, sl_status st, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sl_err_set(c->err, st, "%s: %s", c->path[0] ? c->path : "spec", msg);
+    return sl_err_set(c->err, st, "%s: %s", where(c), msg);
 }
 
 /* Prefix an error that a builder set with the current path. */
@@ -36,7 +42,7 @@ static sl_status located(sctx *c, sl_status st) {
     if (!st) return st;
     char msg[512];
     snprintf(msg, sizeof msg, "%s", c->err ? c->err->msg : "");
-    return sl_err_set(c->err, st, "%s: %s", c->path[0] ? c->path : "spec", msg);
+    return sl_err_set(c->err, st, "%s: %s", where(c), msg);
 }
 
 static size_t push(sctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -240,7 +246,45 @@ static sl_status sketch_of(sctx *c, const cJSON *sk, const geom_xform *xf, build
     return SL_OK;
 }
 
+static sl_status body_shape(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid);
+
+/* A body, then its optional "transform": {"translate": [x,y,z]} and/or
+ * {"rotate": {"axis": [..], "angle_deg": a, "point": [..]}} (rotation first). */
 static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid) {
+    const cJSON *t = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "transform") : NULL;
+    if (!t) return body_shape(c, o, xf, solid);
+    geom_xform x, r;
+    geom_xform_identity(&x);
+    size_t m = push(c, ".transform");
+    const cJSON *rot = cJSON_GetObjectItemCaseSensitive(t, "rotate"), *tr = cJSON_GetObjectItemCaseSensitive(t, "translate");
+    double v[3], pnt[3] = {0, 0, 0}, ang = 0;
+    if (rot) {
+        sl_status st = need_vec(c, rot, "axis", v, 3);
+        if (!st) st = need(c, rot, "angle_deg", &ang);
+        if (st) return st;
+        const cJSON *pp = cJSON_GetObjectItemCaseSensitive(rot, "point");
+        if (pp && !vecn(pp, pnt, 3)) return fail(c, SL_ERR_INVALID, "rotate.point must be [x, y, z]");
+        if (v3_len(v3(v[0], v[1], v[2])) < 1e-12) return fail(c, SL_ERR_INVALID, "rotate.axis is zero");
+        build_xform_rotate(&x, v3(pnt[0], pnt[1], pnt[2]), v3(v[0], v[1], v[2]), ang * M_PI / 180);
+    }
+    if (tr) {
+        if (!vecn(tr, v, 3)) return fail(c, SL_ERR_INVALID, "\"translate\" must be [x, y, z]");
+        build_xform_translate(&r, v3(v[0], v[1], v[2]));
+        geom_xform y = x;
+        geom_xform_mul(&r, &y, &x);
+    }
+    if (!rot && !tr) return fail(c, SL_ERR_INVALID, "\"transform\" needs \"translate\" and/or \"rotate\"");
+    pop(c, m);
+    /* local transform first, then the pattern's */
+    geom_xform tot;
+    if (xf) geom_xform_mul(xf, &x, &tot); else tot = x;
+    uint32_t raw;
+    sl_status st = body_shape(c, o, NULL, &raw);
+    if (st) return st;
+    return located(c, build_transform(c->b, raw, &tot, solid, c->err));
+}
+
+static sl_status body_shape(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t *solid) {
     if (!cJSON_IsObject(o)) return fail(c, SL_ERR_INVALID, "a body must be an object with \"op\"");
     if (--c->budget < 0) return fail(c, SL_ERR_LIMIT, "more than %d bodies and cuts in one spec", SPEC_MAX_SOLIDS);
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "op");
@@ -295,10 +339,15 @@ static sl_status body_of(sctx *c, const cJSON *o, const geom_xform *xf, uint32_t
             num(o, "distance_back", &back);
             const cJSON *sym = cJSON_GetObjectItemCaseSensitive(o, "symmetric");
             if (cJSON_IsTrue(sym)) { back = 0.5 * d; d = 0.5 * d; }
-            double draft;
+            double draft = 0;
             if (num(o, "draft_deg", &draft) && draft != 0) {
+                if (back != 0 || cJSON_GetObjectItemCaseSensitive(o, "edges")) {
+                    build_profile_free(p);
+                    return fail(c, SL_ERR_UNSUPPORTED, "a draft angle works with a one-sided extrude without edge treatments");
+                }
+                st = located(c, build_extrude_draft(c->b, p, d, draft * M_PI / 180, solid, c->err));
                 build_profile_free(p);
-                return fail(c, SL_ERR_UNSUPPORTED, "draft angles other than 0 are not supported");
+                return st;
             }
             int kind[2] = {BUILD_EDGE_SHARP, BUILD_EDGE_SHARP};
             double size[2] = {0, 0};

@@ -344,25 +344,28 @@ oom:
 
 /* v (d = 0) or u (d = 1) of a pole of S beyond `from` in direction `side`; 0 found. */
 static int find_pole(const geom_surf *S, int d, int side, double from, double *pole) {
-    if (d != 0) return -1;
     double cand = NAN;
-    if (S->kind == GEOM_SURF_SPHERE) cand = side > 0 ? M_PI / 2 : -M_PI / 2;
-    else if (S->kind == GEOM_SURF_CONE) cand = -S->r1 / tan(S->r2);
+    if (d == 0 && S->kind == GEOM_SURF_SPHERE) cand = side > 0 ? M_PI / 2 : -M_PI / 2;
+    else if (d == 0 && S->kind == GEOM_SURF_CONE) cand = -S->r1 / tan(S->r2);
     else {
+        /* a degenerate boundary of the parameter rectangle (B-spline or revolved
+         * profile meeting the axis) */
         double u0, u1, v0, v1;
         geom_surf_range(S, &u0, &u1, &v0, &v1);
-        cand = side > 0 ? v1 : v0;
+        cand = d == 0 ? (side > 0 ? v1 : v0) : (side > 0 ? u1 : u0);
         if (!(fabs(cand) < 1e299)) return -1;
         vec3 dd[3];
-        geom_surf_eval(S, 0.5 * (u0 + u1), cand, 1, dd);
-        if (!(v3_len(dd[1]) <= 1e-7 * (v3_len(dd[2]) + 1e-300))) return -1;
+        if (d == 0) geom_surf_eval(S, 0.5 * (u0 + u1), cand, 1, dd);
+        else geom_surf_eval(S, cand, 0.5 * (v0 + v1), 1, dd);
+        double lz = v3_len(dd[d == 0 ? 1 : 2]), lo = v3_len(dd[d == 0 ? 2 : 1]);
+        if (!(lz <= 1e-7 * (lo + 1e-300))) return -1;
     }
     if (!isfinite(cand) || (side > 0 ? cand <= from : cand >= from)) return -1;
     *pole = cand;
     return 0;
 }
 
-/* Close a single loop that wraps around u with the pole on the face's side. */
+/* Close a single loop that wraps around direction d with the pole on the face's side. */
 static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T, int sense, double defl) {
     int side = (T > 0 ? 1 : -1) * sense;     /* the face lies left of the travel direction */
     if (d == 1) side = -side;
@@ -372,7 +375,7 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
     double pole;
     if (find_pole(S, d, side, mean, &pole)) return 1;
     bpt a0 = A->pts[0];
-    double pu = a0.u, pv = pole;
+    double pu = d == 0 ? a0.u : pole, pv = d == 0 ? pole : a0.v;
     vec3 pp;
     geom_surf_eval(S, pu, pv, 0, &pp);
     long pid = mesh_add_vert(c->m, pp.x, pp.y, pp.z);
@@ -392,12 +395,87 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
     size_t K = A->n < 16 ? 16 : A->n;
     if (K > 4096) K = 4096;
     for (size_t i = 0; i <= K && !rc; i++) {
-        bpt p = {(uint32_t)pid, a0.u + T * (1.0 - (double)i / (double)K), pole, pp, -1, UINT32_MAX};
+        double x = co(&a0, d) + T * (1.0 - (double)i / (double)K);
+        bpt p = {(uint32_t)pid, d == 0 ? x : pole, d == 0 ? pole : x, pp, -1, UINT32_MAX};
         rc |= bloop_push(A, p);
     }
     for (size_t i = seam.n; i-- > 0 && !rc;) rc |= bloop_push(A, seam.pts[i]);
     free(seam.pts);
     return rc ? -1 : 0;
+}
+
+/* A face bounded only by vertex loops on a closed surface (a whole sphere or torus):
+ * the loop is the boundary of the full parameter rectangle, with the seam points
+ * shared by both copies of a seam and a pole collapsed to one vertex. 0 ok, 1 not
+ * such a surface, -1 out of memory. */
+static int full_domain(solid_ctx *c, const geom_surf *S, bloop *out, double defl) {
+    double u0, u1, v0, v1;
+    geom_surf_range(S, &u0, &u1, &v0, &v1);
+    if (!S->period_u) return 1;
+    u1 = u0 + S->period_u;
+    if (S->period_v) v1 = v0 + S->period_v;
+    else if (S->kind == GEOM_SURF_SPHERE) { v0 = -M_PI / 2; v1 = M_PI / 2; }
+    else return 1;
+    /* seam along v at u0 (shared by u1), and for a torus seam along u at v0 */
+    bloop sv = {0}, su = {0};
+    double a[2] = {u0, v0}, z[2] = {u0, v1};
+    if (seam_points(c, S, a, z, defl, &sv, 0)) goto oom;
+    if (S->period_v) {
+        double a2[2] = {u0, v0}, z2[2] = {u1, v0};
+        if (seam_points(c, S, a2, z2, defl, &su, 0)) goto oom;
+    }
+    vec3 p00, p01;
+    geom_surf_eval(S, u0, v0, 0, &p00);
+    geom_surf_eval(S, u0, v1, 0, &p01);
+    long c00 = mesh_add_vert(c->m, p00.x, p00.y, p00.z);
+    long c01 = S->period_v ? c00 : mesh_add_vert(c->m, p01.x, p01.y, p01.z);
+    if (c00 < 0 || c01 < 0) goto oom;
+    const int K = 64;
+    /* bottom: v0 from u0 to u1 */
+    bpt q = {(uint32_t)c00, u0, v0, p00, -1, UINT32_MAX};
+    if (bloop_push(out, q)) goto oom;
+    if (S->period_v) {
+        for (size_t i = 0; i < su.n; i++) if (bloop_push(out, su.pts[i])) goto oom;
+    } else {
+        for (int i = 1; i < K; i++) {
+            bpt r = q;
+            r.u = u0 + (u1 - u0) * i / K;
+            if (bloop_push(out, r)) goto oom;
+        }
+    }
+    /* right: u1 from v0 to v1 (copy of the left seam) */
+    q.u = u1;
+    if (bloop_push(out, q)) goto oom;
+    for (size_t i = 0; i < sv.n; i++) {
+        bpt r = sv.pts[i];
+        r.u += u1 - u0;
+        if (bloop_push(out, r)) goto oom;
+    }
+    /* top: v1 from u1 to u0 */
+    bpt t = {(uint32_t)c01, u1, v1, p01, -1, UINT32_MAX};
+    if (bloop_push(out, t)) goto oom;
+    if (S->period_v) {
+        for (size_t i = su.n; i-- > 0;) {
+            bpt r = su.pts[i];
+            r.v += v1 - v0;
+            if (bloop_push(out, r)) goto oom;
+        }
+    } else {
+        for (int i = 1; i < K; i++) {
+            bpt r = t;
+            r.u = u1 - (u1 - u0) * i / K;
+            if (bloop_push(out, r)) goto oom;
+        }
+    }
+    t.u = u0;
+    if (bloop_push(out, t)) goto oom;
+    /* left: u0 from v1 down to v0 */
+    for (size_t i = sv.n; i-- > 0;) if (bloop_push(out, sv.pts[i])) goto oom;
+    free(sv.pts); free(su.pts);
+    return 0;
+oom:
+    free(sv.pts); free(su.pts);
+    return -1;
 }
 
 typedef struct face_fail { char msg[160]; } face_fail;
@@ -495,6 +573,37 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 }
                 if (fixed) break;
             }
+            if (loop_area(bl) * (f->reversed ? -1 : 1) < 0 && (S->kind == GEOM_SURF_SPHERE || S->kind == GEOM_SURF_CONE)) {
+                /* still on the wrong side: the face is the other part, around the
+                 * far pole. Pass through the pole the other way round (the points
+                 * after it move by a period), so the loop wraps and is closed by the
+                 * far pole below */
+                double mv = 0;
+                for (size_t i = 0; i < bl->n; i++) mv += bl->pts[i].v;
+                mv /= (double)bl->n;
+                for (size_t i = 0; i < bl->n; i++) {
+                    vec3 d[3];
+                    geom_surf_eval(S, bl->pts[i].u, bl->pts[i].v, 1, d);
+                    if (!(v3_len(d[1]) <= 1e-7 * v3_len(d[2]))) continue;
+                    /* rotate so that the pole is the second point */
+                    size_t sh = (i + bl->n - 1) % bl->n;
+                    if (sh) {
+                        bpt *tmp = malloc(bl->n * sizeof *tmp);
+                        if (!tmp) { rc = -1; goto done; }
+                        for (size_t j = 0; j < bl->n; j++) tmp[j] = bl->pts[(sh + j) % bl->n];
+                        /* re-unwrap by continuity after the rotation */
+                        for (size_t j = 1; j < bl->n; j++)
+                            tmp[j].u += S->period_u * round((tmp[j - 1].u - tmp[j].u) / S->period_u) *
+                                        (j == 1 ? 0 : 1);
+                        memcpy(bl->pts, tmp, bl->n * sizeof *tmp);
+                        free(tmp);
+                    }
+                    int want_side = bl->pts[1].v > mv ? -1 : 1;
+                    double sg = want_side * (f->reversed ? -1 : 1);
+                    for (size_t j = 2; j < bl->n; j++) bl->pts[j].u += sg * S->period_u;
+                    break;
+                }
+            }
         }
         /* poles: a point where Su (or Sv) vanishes takes its u (v) from both neighbours */
         for (size_t i = 0; i < bl->n; i++) {
@@ -528,9 +637,13 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         }
         loop_bbox(bl);
     }
-    if (n_loops == 0) FAIL("face has no edge loops");
-    if (getenv("TESS_DUMP") && f->step_id == strtoull(getenv("TESS_DUMP"), NULL, 10))
-        for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "D%zu %zu %.9g %.9g id %u ce %d\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].id, loops[q].pts[w2].ce);
+    if (n_loops == 0) {
+        int r = full_domain(c, S, &loops[0], o->deflection_mm);
+        if (r < 0) { rc = -1; goto done; }
+        if (r > 0) FAIL("face has no edge loops");
+        n_loops = 1;
+        loop_bbox(&loops[0]);
+    }
     /* loops that wrap around a periodic direction without a seam: two of them bound a
      * band (joined by a seam), one of them and a pole bound a cap */
     for (int d = 0; d < 2; d++) {
@@ -554,10 +667,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         } else if (nw == 1) {
             int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
             if (r < 0) { rc = -1; goto done; }
-            if (r > 0 && getenv("TESS_DEBUG")) {
-                fprintf(stderr, "wrap d=%d T=%g P=%g rev=%d\n", d, T[0], P, f->reversed);
-                for (size_t q = 0; q < n_loops; q++) for (size_t w2 = 0; w2 < loops[q].n; w2++) fprintf(stderr, "W%zu %zu %.9g %.9g ce %d e#%llu\n", q, w2, loops[q].pts[w2].u, loops[q].pts[w2].v, loops[q].pts[w2].ce, loops[q].pts[w2].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w2].edge].step_id : 0ULL);
-            }
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
         }
     }
@@ -657,8 +766,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         for (size_t k = 0; k < loops[i].n; k++) {
             int a = lidx[i][k], z = lidx[i][(k + 1) % loops[i].n];
             if (cdt_add_constraint(&D, a, z, 0)) {
-                if (getenv("TESS_DEBUG")) { fprintf(stderr, "fail loop %zu seg %zu (%d->%d)\n", i, k, a, z);
-                  for (size_t q = 0; q < n_loops; q++) for (size_t w = 0; w < loops[q].n; w++) { vec3 qq; geom_surf_eval(S, loops[q].pts[w].u, loops[q].pts[w].v, 0, &qq); fprintf(stderr, "L%zu %zu %.17g %.17g id %u idx %d dist %g P %g %g e#%llu\n", q, w, loops[q].pts[w].u*su, loops[q].pts[w].v*sv, loops[q].pts[w].id, lidx[q][w], v3_dist(qq, loops[q].pts[w].p), S->period_u, S->period_v, loops[q].pts[w].edge < b->n_edges ? (unsigned long long)b->edges[loops[q].pts[w].edge].step_id : 0ULL); } }
                 snprintf(ff->msg, sizeof ff->msg, "cannot recover boundary segment (self-intersecting loop?)");
                 rc = 1;
                 break;
@@ -742,7 +849,6 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
                 }
             }
             if (worst_k < 0 && !split_center) { T->ok = 1; continue; }
-            if (getenv("TESS_DEBUG2") && D.np % 500 == 0) fprintf(stderr, "np %d edge %d (dev %g) center %d uv %g %g / %g %g / %g %g\n", D.np, worst_k, worst, split_center, puv[2*a], puv[2*a+1], puv[2*bb], puv[2*bb+1], puv[2*cc], puv[2*cc+1]);
             /* refine by splitting the longest interior edge (longest-edge bisection
              * keeps triangles well shaped); the centroid only when every edge is a
              * boundary segment */
@@ -851,6 +957,7 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
     const brep_solid *so = &b->solids[solid];
     for (uint32_t si = 0; si < so->n_shells; si++) {
         const brep_shell *sh = &b->shells[so->first_shell + si];
+        size_t shell_first_tri = out->n_tris;
         for (uint32_t fi = 0; fi < sh->n_faces; fi++) {
             const brep_face *f = &b->faces[sh->first_face + fi];
             face_fail ff;
@@ -867,6 +974,29 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
                     rep->n_faces_failed++;
                 }
             }
+        }
+        /* A solid's outer shell encloses positive volume and its voids negative
+         * volume. Writers do not always orient void shells (or even the outer
+         * one) that way; the shell's own signed volume tells, and the whole shell
+         * is turned over when it disagrees. */
+        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri) {
+            double vol = 0, org[3] = {0, 0, 0};
+            const uint32_t *t0 = out->tris + 3 * shell_first_tri;
+            for (int k = 0; k < 3; k++) org[k] = out->verts[3 * t0[0] + k];
+            for (size_t t = shell_first_tri; t < out->n_tris; t++) {
+                const uint32_t *tr = out->tris + 3 * t;
+                const double *A = out->verts + 3 * tr[0], *B = out->verts + 3 * tr[1], *C = out->verts + 3 * tr[2];
+                double a[3], bb[3], cc[3];
+                for (int k = 0; k < 3; k++) { a[k] = A[k] - org[k]; bb[k] = B[k] - org[k]; cc[k] = C[k] - org[k]; }
+                vol += a[0] * (bb[1] * cc[2] - bb[2] * cc[1]) - a[1] * (bb[0] * cc[2] - bb[2] * cc[0]) +
+                       a[2] * (bb[0] * cc[1] - bb[1] * cc[0]);
+            }
+            if ((si == 0 && vol < 0) || (si > 0 && vol > 0))
+                for (size_t t = shell_first_tri; t < out->n_tris; t++) {
+                    uint32_t x = out->tris[3 * t + 1];
+                    out->tris[3 * t + 1] = out->tris[3 * t + 2];
+                    out->tris[3 * t + 2] = x;
+                }
         }
     }
 out:

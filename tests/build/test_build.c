@@ -16,6 +16,12 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
+
+/* scratch files go to $TMPDIR (default /tmp), not into a build tree */
+static const char *tmpdir(void) {
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
 #include "build/golden.h"
 
 
@@ -33,7 +39,7 @@ static brep *read_back(const char *path, sl_err *err) {
 static void check_golden(const expect *g) {
     char spec[256], out[256];
     snprintf(spec, sizeof spec, "tests/build/specs/%s.json", g->spec);
-    snprintf(out, sizeof out, "build/test-build-%s-%d.step", g->spec, (int)getpid());
+    snprintf(out, sizeof out, "%s/steplm-tb-%s-%d.step", tmpdir(), g->spec, (int)getpid());
     char *text;
     size_t n;
     sl_err err = {0};

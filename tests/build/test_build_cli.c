@@ -8,14 +8,20 @@
 
 #include "test.h"
 
+/* scratch files go to $TMPDIR (default /tmp), not into a build tree */
+static const char *tmpdir(void) {
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
 static int exists(const char *p) { struct stat st; return stat(p, &st) == 0; }
 
 static void run_bad(const char *name, const char *json, const char *expect) {
     char spec[256], out[256], errf[256], cmd[1024];
     int pid = (int)getpid();
-    snprintf(spec, sizeof spec, "build/tb-%s-%d.json", name, pid);
-    snprintf(out, sizeof out, "build/tb-%s-%d.step", name, pid);
-    snprintf(errf, sizeof errf, "build/tb-%s-%d.err", name, pid);
+    snprintf(spec, sizeof spec, "%s/steplm-tb-%s-%d.json", tmpdir(), name, pid);
+    snprintf(out, sizeof out, "%s/steplm-tb-%s-%d.step", tmpdir(), name, pid);
+    snprintf(errf, sizeof errf, "%s/steplm-tb-%s-%d.err", tmpdir(), name, pid);
     FILE *f = fopen(spec, "w");
     CHECK(f != NULL);
     if (!f) return;
@@ -63,16 +69,32 @@ int main(void) {
             "{\"body\":{\"op\":\"box\",\"size\":[20,20,5]},\"features\":[{\"op\":\"cut\",\"depth\":8,"
             "\"sketch\":{\"plane\":{\"plane\":\"XY\",\"offset\":5},\"loops\":[{\"circle\":{\"center\":[10,10],\"r\":3}}]}}]}",
             "exceeds");
+    run_bad("covers_hole",
+            "{\"body\":{\"op\":\"box\",\"size\":[30,30,5]},\"features\":[{\"op\":\"cut\",\"through\":true,"
+            "\"sketch\":{\"plane\":{\"plane\":\"XY\",\"offset\":5},\"loops\":[{\"circle\":{\"center\":[15,15],\"r\":2}}]}},"
+            "{\"op\":\"stack\",\"body\":{\"op\":\"cylinder\",\"r\":6,\"h\":4,\"frame\":{\"origin\":[15,15,5]}}}]}",
+            "covers a hole");
     run_bad("syntax", "{\"body\": {\"op\": \"box\", ", "JSON syntax");
     /* valid: STEP and STL written */
     char cmd[1024], out[256], stl[256];
-    snprintf(out, sizeof out, "build/tb-ok-%d.step", (int)getpid());
-    snprintf(stl, sizeof stl, "build/tb-ok-%d.stl", (int)getpid());
+    snprintf(out, sizeof out, "%s/steplm-tb-ok-%d.step", tmpdir(), (int)getpid());
+    snprintf(stl, sizeof stl, "%s/steplm-tb-ok-%d.stl", tmpdir(), (int)getpid());
     snprintf(cmd, sizeof cmd, "%s build tests/build/specs/plate4.json -o %s --mesh %s > /dev/null", test_steplm_bin(), out, stl);
     CHECK(system(cmd) == 0);
     CHECK(exists(out) && exists(stl));
     snprintf(cmd, sizeof cmd, "%s check %s > /dev/null", test_steplm_bin(), out);
     CHECK(system(cmd) == 0);
+    /* every golden spec: built, then `steplm check` and `steplm props` accept the file */
+    static const char *const golden[] = {"plate4", "flange", "bracket", "pocket", "sector", "halfdisk", "curves",
+                                         "chamfered", "assembly", "boxedges", "prims", "cshape", "sweeps",
+                                         "washer", "draft", "ribs", "wedgeboss", "tube"};
+    for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s build tests/build/specs/%s.json -o %s > /dev/null && %s check %s > /dev/null",
+                 test_steplm_bin(), golden[i], out, test_steplm_bin(), out);
+        CHECK_MSG(system(cmd) == 0, "%s: build + check failed", golden[i]);
+        snprintf(cmd, sizeof cmd, "%s props --json %s | grep -q '\"renderable\":true'", test_steplm_bin(), out);
+        CHECK_MSG(system(cmd) == 0, "%s: props says not renderable", golden[i]);
+    }
     snprintf(cmd, sizeof cmd, "%s build --help | grep -q '\"op\":\"stack\"'", test_steplm_bin());
     CHECK(system(cmd) == 0);
     unlink(out); unlink(stl);

@@ -9,6 +9,12 @@
 #include <math.h>
 
 #include "test.h"
+
+/* scratch files go to $TMPDIR (default /tmp), not into a build tree */
+static const char *tmpdir(void) {
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
 #include "build/golden.h"
 
 static const char *script = "../shared/tools/occt/occt-draw-measure.sh";
@@ -35,7 +41,7 @@ int main(void) {
     for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
         const expect *g = &golden[i];
         char out[256], cmd[1024], line[8192];
-        snprintf(out, sizeof out, "build/tbo-%s-%d.step", g->spec, (int)getpid());
+        snprintf(out, sizeof out, "%s/steplm-tbo-%s-%d.step", tmpdir(), g->spec, (int)getpid());
         snprintf(cmd, sizeof cmd, "%s build tests/build/specs/%s.json -o %s > /dev/null", test_steplm_bin(), g->spec, out);
         CHECK_MSG(system(cmd) == 0, "%s: build failed", g->spec);
         snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", script, out);
