@@ -7,7 +7,8 @@
  * tokens/s (train) = batch*T / median step time over the steps after
  * warm-up; a step is forward + loss + backward + clip + AdamW. Decode:
  * batch 1, a prompt of --prompt tokens, --gen greedy tokens; tokens/s =
- * (gen-1) decode steps / decode time, as the peer counts them. GFLOP/s uses
+ * (gen-1) decode steps / decode time, as the peer counts them (--samples G:
+ * G samples decoded together, tokens/s counts all of them). GFLOP/s uses
  * the peer's FLOP model: train 6 N_mm + 12 L d T per token (full T x T
  * scores; steplm computes only the causal blocks, so this overstates its
  * work the same way it does for the peer), decode 2 N_mm + 4 L d t. */
@@ -25,7 +26,7 @@ static int cmp_d(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     lm_config c = {4096, 256, 6, 8, 8, 688, 1024, 0, 10000.0f, 1e-5f};
-    int batch = 4, steps = 10, warm = 2, gen = 512, prompt = 16;
+    int batch = 4, steps = 10, warm = 2, gen = 512, prompt = 16, samples = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i];
         int v = atoi(argv[i + 1]);
@@ -40,6 +41,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--warmup")) warm = v;
         else if (!strcmp(a, "--gen")) gen = v;
         else if (!strcmp(a, "--prompt")) prompt = v;
+        else if (!strcmp(a, "--samples")) samples = v;
         else { fprintf(stderr, "bench_lm: unknown option %s\n", a); return 2; }
     }
     sl_err err;
@@ -92,13 +94,14 @@ int main(int argc, char **argv) {
         lm_sample_opts_default(&o);
         o.temperature = 0;
         o.max_new = gen;
+        o.n_samples = samples;
         lm_generation g;
         if (lm_generate(m, pr, prompt, &o, &g, &err)) { fprintf(stderr, "bench_lm: %s\n", err.msg); return 1; }
         double tps = g.n_decoded / g.decode_s;
         double flop = 0;
         for (int t = prompt; t < prompt + gen - 1; t++) flop += 2 * n_mm + 4.0 * c.n_layer * c.d * (t + 1);
-        printf(", \"decode\": {\"prompt\": %d, \"gen\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f}",
-               prompt, gen, g.prefill_s * 1e3, tps, flop / g.decode_s / 1e9);
+        printf(", \"decode\": {\"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f}",
+               prompt, gen, samples, g.prefill_s * 1e3, tps, samples * flop / g.decode_s / 1e9);
         lm_generation_release(&g);
         free(pr);
     }
