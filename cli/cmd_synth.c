@@ -13,7 +13,7 @@
 
 static const char *usage =
     "usage: steplm synth [--families all|a,b,...] [--n N] [--seed S] -o DIR [--shard i/n]\n"
-    "                    [--families-dir DIR] [--captions K] [--threads T] [--json]\n"
+    "                    [--families-dir DIR] [--captions K] [--max-redraws R] [--threads T] [--json]\n"
     "       steplm synth --verify DIR [--shard i/n] [--json]\n\n"
     "Instantiates part families (Lua programs with parameter ranges) into a corpus:\n"
     "instance i (0 <= i < N) belongs to family i mod n_families and gets\n"
@@ -33,6 +33,7 @@ static const char *usage =
     "  --n N             number of instances (default 100)\n"
     "  --seed S          corpus seed (default 1)\n"
     "  --captions K      captions per level (default 2)\n"
+    "  --max-redraws R   draws redone after a kernel failure (default 3; 0: fail instead)\n"
     "  --threads T       OpenMP threads (default: all cores)\n"
     "  --verify DIR      re-check a corpus: parse + reference checks + mesh of each\n"
     "                    part.step, watertight, and every caption claim against it\n"
@@ -166,7 +167,7 @@ static int run(int argc, char **argv) {
     long n = 100;
     unsigned long long seed = 1;
     unsigned sh_i = 0, sh_n = 1;
-    int threads = 0, json = 0, n_caps = 2;
+    int threads = 0, json = 0, n_caps = 2, max_redraws = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -185,6 +186,9 @@ static int run(int argc, char **argv) {
         } else if (!strcmp(a, "--captions") && more) {
             n_caps = (int)strtol(argv[++i], &end, 10);
             if (*end || n_caps < 1 || n_caps > 20) return cli_usage_error("synth", "--captions needs 1..20");
+        } else if (!strcmp(a, "--max-redraws") && more) {
+            max_redraws = (int)strtol(argv[++i], &end, 10);
+            if (*end || max_redraws < 0 || max_redraws > 100) return cli_usage_error("synth", "--max-redraws needs 0..100");
         } else if (!strcmp(a, "--threads") && more) {
             threads = (int)strtol(argv[++i], &end, 10);
             if (*end || threads < 1) return cli_usage_error("synth", "--threads needs a positive count");
@@ -200,7 +204,11 @@ static int run(int argc, char **argv) {
     sl_err err;
     memset(&err, 0, sizeof err);
     synth_set set;
-    if (synth_set_load(&set, fam_dir, fam_list, &err)) { cli_print_err(&err); return CLI_FAIL; }
+    if (synth_set_load(&set, fam_dir, fam_list, &err)) {
+        if (err.file[0]) cli_print_err(&err);
+        else fprintf(stderr, "steplm synth: error: %s\n", err.msg);
+        return CLI_FAIL;
+    }
     if (mkdir(out_dir, 0777) && errno != EEXIST) {
         fprintf(stderr, "steplm synth: error: cannot create %s: %s\n", out_dir, strerror(errno));
         synth_set_release(&set);
@@ -210,6 +218,7 @@ static int run(int argc, char **argv) {
     synth_opts_default(&o);
     o.seed = seed;
     o.n_captions = n_caps;
+    o.max_redraws = max_redraws;
 
     long n_mine = 0;
     for (long i = 0; i < n; i++) if ((unsigned long)i % sh_n == sh_i) n_mine++;

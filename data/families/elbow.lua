@@ -1,5 +1,4 @@
--- elbow: a pipe elbow: an annulus (each circle drawn as two arcs) revolved about an
--- axis beside it by the bend angle.
+-- elbow: a pipe elbow: an annulus revolved about an axis beside it by the bend angle.
 return {
   name = "elbow", level = "SE",
   params = {{"od", 6, 80}, {"wall", 1, 8}, {"Rb", 10, 150}, {"angle", 30, 180, "deg", 15}},
@@ -7,9 +6,7 @@ return {
   split_keys = {"od", "Rb", "angle"},
   body = [[
 local ro, ri = od / 2, od / 2 - wall
-local outer = path(Rb + ro, 0):arc(Rb - ro, 0, Rb, 0):arc(Rb + ro, 0, Rb, 0):close()
-local inner = path(Rb + ri, 0):arc(Rb - ri, 0, Rb, 0):arc(Rb + ri, 0, Rb, 0):close()
-part("elbow", revolve(sketch(XZ, outer, inner), angle, {0, 0}, {0, 1}), {})
+part("elbow", revolve(sketch(XZ, circle(ro, Rb, 0), circle(ri, Rb, 0)), angle, {0, 0}, {0, 1}), {})
 ]],
   caption = {
     abstract = function(p, c)
