@@ -67,8 +67,10 @@ test-fast: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
 
 run: build
-	./$(BUILD)/steplm check examples/*.step
-	./$(BUILD)/steplm stats examples/cube.step
+	@mkdir -p out
+	./$(BUILD)/steplm run examples/flange.lua -o out/flange.step --mesh out/flange.stl
+	./$(BUILD)/steplm check out/flange.step
+	./$(BUILD)/steplm props out/flange.step
 
 fuzz: deps
 	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Release -DSTEPLM_FUZZ=ON -DSTEPLM_NATIVE=OFF >/dev/null

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "model_out.h"
 #include "steplm/brep_write.h"
 #include "steplm/build.h"
 #include "steplm/mesh.h"
@@ -90,81 +91,8 @@ static int run(int argc, char **argv) {
         cli_print_err(&err);
         return CLI_FAIL;
     }
-    brep_write_part *parts = calloc(m.n_parts, sizeof *parts);
-    build_check_report *rep = calloc(m.n_parts, sizeof *rep);
-    int rc = CLI_OK;
-    if (!parts || !rep) { fprintf(stderr, "steplm build: error: out of memory\n"); rc = CLI_FAIL; goto done; }
-    for (size_t i = 0; i < m.n_parts; i++) {
-        parts[i].solid = m.parts[i].solid;
-        parts[i].name = m.parts[i].name;
-        parts[i].has_color = m.parts[i].has_color;
-        memcpy(parts[i].rgb, m.parts[i].rgb, sizeof parts[i].rgb);
-        parts[i].has_placement = m.parts[i].has_placement;
-        parts[i].placement = m.parts[i].placement;
-        rep[i] = m.parts[i].check;   /* checked while building */
-    }
-    brep_write_opts wo = {0};
-    const char *base = strrchr(out, '/');
-    wo.file_name = base ? base + 1 : out;
-    wo.assembly = m.assembly[0] ? m.assembly : NULL;
-    mesh me;
-    mesh_init(&me);
-    if (mesh_out) {
-        tess_opts to;
-        tess_opts_default(&to);
-        to.deflection_mm = defl;
-        for (size_t i = 0; i < m.n_parts && rc == CLI_OK; i++) {
-            mesh one;
-            mesh_init(&one);
-            tess_report tr = {0};
-            if (tess_solid(m.b, parts[i].solid, &to, &one, &tr) || tr.n_faces_failed) {
-                fprintf(stderr, "steplm build: error: meshing part '%s' failed: %s\n", parts[i].name,
-                        tr.first_failure[0] ? tr.first_failure : "out of memory");
-                rc = CLI_FAIL;
-            }
-            size_t v0 = me.n_verts;
-            for (size_t v = 0; v < one.n_verts && rc == CLI_OK; v++) {
-                vec3 p = v3(one.verts[3 * v], one.verts[3 * v + 1], one.verts[3 * v + 2]);
-                if (parts[i].has_placement) p = geom_xform_point(&parts[i].placement, p);
-                if (mesh_add_vert(&me, p.x, p.y, p.z) < 0) rc = CLI_FAIL;
-            }
-            for (size_t t = 0; t < one.n_tris && rc == CLI_OK; t++)
-                if (mesh_add_tri(&me, (uint32_t)(v0 + one.tris[3 * t]), (uint32_t)(v0 + one.tris[3 * t + 1]),
-                                 (uint32_t)(v0 + one.tris[3 * t + 2])))
-                    rc = CLI_FAIL;
-            mesh_release(&one);
-        }
-        if (rc == CLI_OK && mesh_write_file(&me, mesh_out, MESH_FMT_AUTO, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
-    }
-    mesh_release(&me);
-    if (rc != CLI_OK) goto done;
-    if (brep_write_step_file(m.b, parts, m.n_parts, &wo, out, &err)) { cli_print_err(&err); rc = CLI_FAIL; goto done; }
-    if (json) {
-        sl_buf b;
-        sl_buf_init(&b);
-        sl_buf_puts(&b, "{\"file\":");
-        sl_buf_json_str(&b, out, strlen(out));
-        sl_buf_puts(&b, ",\"parts\":[");
-        for (size_t i = 0; i < m.n_parts; i++) {
-            if (i) sl_buf_putc(&b, ',');
-            sl_buf_puts(&b, "{\"name\":");
-            sl_buf_json_str(&b, parts[i].name, strlen(parts[i].name));
-            sl_buf_printf(&b, ",\"faces\":%zu,\"edges\":%zu,\"vertices\":%zu,\"genus\":%ld,\"area_mm2\":%.12g,\"volume_mm3\":%.12g}",
-                          rep[i].n_faces, rep[i].n_edges, rep[i].n_verts, rep[i].genus, rep[i].area_mm2, rep[i].volume_mm3);
-        }
-        sl_buf_puts(&b, "]}\n");
-        fputs(b.data, stdout);
-        sl_buf_release(&b);
-    } else {
-        for (size_t i = 0; i < m.n_parts; i++)
-            printf("%s: %zu faces, %zu edges, %zu vertices, genus %ld, area %.6f mm2, volume %.6f mm3\n",
-                   parts[i].name, rep[i].n_faces, rep[i].n_edges, rep[i].n_verts, rep[i].genus,
-                   rep[i].area_mm2, rep[i].volume_mm3);
-        printf("wrote %s\n", out);
-    }
-done:
-    free(parts);
-    free(rep);
+    cli_model_out o = {"build", out, mesh_out, defl, json};
+    int rc = cli_model_write(&m, &o);
     build_model_release(&m);
     return rc;
 }

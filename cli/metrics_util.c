@@ -1,5 +1,6 @@
 /* metrics_util.c - shape loading and small output helpers for compare / eval. */
 #include "metrics_util.h"
+#include "brep_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,13 +15,33 @@ int metrics_cli_is_step(const char *path) {
 sl_status metrics_cli_load(const char *path, mesh *out, sl_err *err) {
     mesh_init(out);
     if (metrics_cli_is_step(path)) {
-        /* STEP -> B-rep -> tessellated mesh: the lead connects the tessellator (issue 4) here */
-        sl_err_set(err, SL_ERR_UNSUPPORTED, "STEP input needs the tessellator (not built yet)");
-        if (err) {
-            snprintf(err->file, sizeof err->file, "%s", path);
-            err->line = err->col = 0;
+        /* STEP -> B-rep -> tessellated mesh of every placed solid, with the same
+         * relative deflection as `steplm props` (0.001 x bbox diagonal, 0.5 rad) */
+        brep_cli_opts bo = {0, 0.001, 0.5};
+        brep_cli_result r;
+        int rc = brep_cli_process(path, &bo, out, &r);
+        if (rc != 0 || !r.renderable) {
+            /* r.msg is formatted "PATH[:LINE:COL]: error: MSG": keep the position, drop the prefix */
+            const char *m = r.msg[0] ? r.msg : "no renderable solid in the file";
+            unsigned line = 0, col = 0;
+            size_t pl = strlen(path);
+            if (!strncmp(m, path, pl) && m[pl] == ':') {
+                const char *q = m + pl + 1;
+                if (sscanf(q, "%u:%u:", &line, &col) != 2) line = col = 0;
+                const char *e = strstr(q, "error: ");
+                if (!e) e = strstr(q, "warning: ");
+                if (e) m = strchr(e, ' ') + 1;
+            }
+            sl_err_set(err, SL_ERR_INVALID, "%s", m);
+            if (err) {
+                snprintf(err->file, sizeof err->file, "%s", path);
+                err->line = line;
+                err->col = col;
+            }
+            mesh_release(out);
+            return SL_ERR_INVALID;
         }
-        return SL_ERR_UNSUPPORTED;
+        return SL_OK;
     }
     return mesh_read_file(path, MESH_FMT_AUTO, out, err);
 }

@@ -1,0 +1,144 @@
+/* cmd_sample.c - `steplm sample --model DIR --prompt TEXT`: generate with a
+ * KV cache (greedy, temperature, top-k, top-p, repetition penalty). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lm_util.h"
+#include "steplm/lm.h"
+
+static const char *usage =
+    "usage: steplm sample --model DIR (--prompt TEXT | --prompt-file F) [--n G] [--temperature T]\n"
+    "                     [--top-k K] [--top-p P] [--rep-penalty R] [--seed S] [--max-new N]\n"
+    "                     [--stop STR]... [--lora FILE] [--json] [--verbose]\n"
+    "       steplm sample --model DIR --eval FILE.jsonl [--prompt-field F] [--target-field F] [--json]\n\n"
+    "--eval greedy-decodes the prompt of every record and counts exact (byte for byte)\n"
+    "reproductions of its target.\n"
+    "Generates G samples from one prompt (prefilled once, decoded together). Temperature 0\n"
+    "is greedy. A sample ends at <|endoftext|>, a stop string, N new tokens or the model's\n"
+    "context length. The prompt may contain the special-token strings (<|endoftext|>,\n"
+    "'### caption:\\n', '### output:\\n', ...).\n";
+
+static int run(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) { fputs(usage, stdout); return CLI_OK; }
+    lm_cli_ensure_blas_env(argc, argv);
+    const char *dir = NULL, *prompt = NULL, *pfile = NULL, *lora = NULL, *eval = NULL;
+    const char *pfield = "prompt", *tfield = "step";
+    const char *stops[16];
+    int n_stop = 0, json = 0, verbose = 0;
+    lm_sample_opts o;
+    lm_sample_opts_default(&o);
+    o.temperature = 0.0f;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) { json = 1; continue; }
+        if (!strcmp(a, "--verbose")) { verbose = 1; continue; }
+        if (!v) return cli_usage_error("sample", "option '%s' needs a value (or is unknown)", a);
+        i++;
+        if (!strcmp(a, "--model")) dir = v;
+        else if (!strcmp(a, "--prompt")) prompt = v;
+        else if (!strcmp(a, "--prompt-file")) pfile = v;
+        else if (!strcmp(a, "--lora")) lora = v;
+        else if (!strcmp(a, "--eval")) eval = v;
+        else if (!strcmp(a, "--prompt-field")) pfield = v;
+        else if (!strcmp(a, "--target-field")) tfield = v;
+        else if (!strcmp(a, "--n")) o.n_samples = atoi(v);
+        else if (!strcmp(a, "--temperature")) o.temperature = (float)atof(v);
+        else if (!strcmp(a, "--top-k")) o.top_k = atoi(v);
+        else if (!strcmp(a, "--top-p")) o.top_p = (float)atof(v);
+        else if (!strcmp(a, "--rep-penalty")) o.rep_penalty = (float)atof(v);
+        else if (!strcmp(a, "--seed")) o.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--max-new")) o.max_new = atoi(v);
+        else if (!strcmp(a, "--stop")) { if (n_stop == 16) return cli_usage_error("sample", "at most 16 --stop strings"); stops[n_stop++] = v; }
+        else return cli_usage_error("sample", "unknown option '%s'", a);
+    }
+    if (dir && eval && !prompt && !pfile) {
+        sl_err err = {0};
+        lm_model *m;
+        lm_tokenizer *tok;
+        if (lm_checkpoint_load(dir, &m, &tok, &err)) { cli_print_err(&err); return CLI_FAIL; }
+        if (!tok) { fprintf(stderr, "steplm sample: error: %s has no tokenizer.bpe\n", dir); lm_model_free(m); return CLI_FAIL; }
+        lm_sft_data d;
+        int rc = CLI_OK, n_ok = 0;
+        double t0 = sl_time_sec();
+        if (lm_sft_load_jsonl(eval, tok, pfield, tfield, lm_model_config(m)->seq, &d, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+        else {
+            int *ex = calloc(d.n ? d.n : 1, sizeof(int));
+            if (lm_sft_exact_match(m, tok, &d, &n_ok, ex, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+            else {
+                if (json) printf("{\"records\": %zu, \"exact\": %d, \"seconds\": %.2f}\n", d.n, n_ok, sl_time_sec() - t0);
+                else {
+                    printf("exact %d / %zu\n", n_ok, d.n);
+                    for (size_t i = 0; i < d.n; i++) if (!ex[i]) printf("  record %zu differs\n", i + 1);
+                }
+            }
+            free(ex);
+            lm_sft_data_release(&d);
+        }
+        lm_tokenizer_free(tok);
+        lm_model_free(m);
+        return rc;
+    }
+    if (!dir || (!prompt == !pfile)) return cli_usage_error("sample", "--model DIR and one of --prompt / --prompt-file are required");
+    if (o.n_samples < 1 || o.n_samples > 4096) return cli_usage_error("sample", "--n must be in [1, 4096]");
+    if (o.temperature < 0 || o.top_p <= 0 || o.top_p > 1 || o.rep_penalty <= 0 || o.max_new < 0)
+        return cli_usage_error("sample", "invalid sampling parameter");
+    sl_err err = {0};
+    lm_model *m;
+    lm_tokenizer *tok;
+    if (lm_checkpoint_load(dir, &m, &tok, &err)) { cli_print_err(&err); return CLI_FAIL; }
+    if (!tok) { fprintf(stderr, "steplm sample: error: %s has no tokenizer.bpe\n", dir); lm_model_free(m); return CLI_FAIL; }
+    int rc = CLI_OK;
+    char *pbuf = NULL;
+    size_t pn = prompt ? strlen(prompt) : 0;
+    if (pfile && sl_file_read(pfile, &pbuf, &pn, 0, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+    if (rc == CLI_OK && lora) {
+        if (lm_lora_attach_file(m, lora, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+    }
+    int32_t *ids = NULL;
+    size_t k = 0;
+    if (rc == CLI_OK && lm_tokenizer_encode(tok, pbuf ? pbuf : prompt, pn, 1, &ids, &k, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+    if (rc == CLI_OK) {
+        o.stop_token = LM_TOK_EOT;
+        o.stop_strings = stops;
+        o.n_stop = n_stop;
+        o.tok = tok;
+        lm_generation g;
+        if (lm_generate(m, ids, (int)k, &o, &g, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+        else {
+            static const char *const why[] = {"max_new", "end_token", "stop_string", "hook", "context_full"};
+            if (json) printf("[");
+            for (int s = 0; s < g.n_samples; s++) {
+                sl_buf txt;
+                sl_buf_init(&txt);
+                lm_tokenizer_decode(tok, g.tokens[s], (size_t)g.n_tokens[s], &txt, NULL);
+                if (json) {
+                    printf("%s\n  {\"sample\": %d, \"n_tokens\": %d, \"stop\": \"%s\", \"text\": ", s ? "," : "", s, g.n_tokens[s], why[g.stop_reason[s]]);
+                    sl_buf out; sl_buf_init(&out);
+                    sl_buf_json_str(&out, txt.data ? txt.data : "", txt.len);
+                    fwrite(out.data, 1, out.len, stdout);
+                    sl_buf_release(&out);
+                    printf("}");
+                } else {
+                    if (g.n_samples > 1) printf("--- sample %d (%d tokens, %s) ---\n", s, g.n_tokens[s], why[g.stop_reason[s]]);
+                    fwrite(txt.data ? txt.data : "", 1, txt.len, stdout);
+                    printf("\n");
+                }
+                sl_buf_release(&txt);
+            }
+            if (json) printf("\n]\n");
+            if (verbose)
+                fprintf(stderr, "prompt %zu tokens, prefill %.1f ms, %ld decode rows in %.3f s (%.1f tokens/s), OpenBLAS core %s\n",
+                        k, g.prefill_s * 1e3, g.n_decoded, g.decode_s, g.decode_s > 0 ? g.n_decoded / g.decode_s : 0.0,
+                        lm_cli_blas_core());
+            lm_generation_release(&g);
+        }
+    }
+    free(ids); free(pbuf);
+    lm_tokenizer_free(tok);
+    lm_model_free(m);
+    return rc;
+}
+
+const struct cli_cmd steplm_cmd_sample = {"sample", "generate text from a trained model (KV cache, sampling)", run};

@@ -1,0 +1,321 @@
+/* infer.c - generation with a KV cache and the sampler.
+ *
+ * One forward routine serves prefill and decode: it takes N rows, each with
+ * a cache slot and a position, writes their keys and values into the cache,
+ * then attends over the slot's cache up to the row's position (causal by
+ * construction). Prefill runs the prompt as N rows of slot 0 once; the G
+ * samples then copy that prefix into their own slots and decode together,
+ * one row per live sample per step, so the weights stream through memory once
+ * per step for all G samples.
+ *
+ * The sampler applies, in order: the logits hook, the repetition penalty,
+ * then greedy argmax (temperature 0) or temperature, top-k, top-p and a draw
+ * from the sample's own generator (seeded from seed and the sample index, so a
+ * sample does not depend on how many others run beside it). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <omp.h>
+
+#include "lm/internal.h"
+
+void lm_sample_opts_default(lm_sample_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->temperature = 1.0f;
+    o->top_p = 1.0f;
+    o->rep_penalty = 1.0f;
+    o->max_new = 256;
+    o->n_samples = 1;
+    o->stop_token = -1;
+}
+
+void lm_generation_release(lm_generation *g) {
+    if (!g) return;
+    for (int i = 0; i < g->n_samples; i++) free(g->tokens ? g->tokens[i] : NULL);
+    free(g->tokens); free(g->n_tokens); free(g->stop_reason);
+    memset(g, 0, sizeof *g);
+}
+
+typedef struct kv_cache {
+    int G, S;                 /* slots, positions per slot */
+    float *k, *v;             /* (L, G, S, kvd) */
+} kv_cache;
+
+typedef struct infer_ws {
+    int N;                    /* capacity in rows */
+    float *x, *hn, *q, *k, *v, *y, *h1, *h3, *tmp, *logits; /* (N, .) */
+    float *att;               /* (threads, S) */
+    int n_thr;
+} infer_ws;
+
+static void ws_free(infer_ws *w) {
+    free(w->x); free(w->hn); free(w->q); free(w->k); free(w->v); free(w->y);
+    free(w->h1); free(w->h3); free(w->tmp); free(w->logits); free(w->att);
+}
+
+static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
+    memset(w, 0, sizeof *w);
+    size_t n = N, d = m->c.d, f = m->c.ffn, kvd = m->kvd, r = m->lora_r ? m->lora_r : 1;
+    w->N = N;
+    w->n_thr = omp_get_max_threads();
+    w->x = lm_calloc(n * d); w->hn = lm_calloc(n * d); w->q = lm_calloc(n * d);
+    w->k = lm_calloc(n * kvd); w->v = lm_calloc(n * kvd); w->y = lm_calloc(n * d);
+    w->h1 = lm_calloc(n * f); w->h3 = lm_calloc(n * f); w->tmp = lm_calloc(n * r);
+    w->logits = lm_calloc(n * m->c.vocab);
+    w->att = lm_calloc((size_t)w->n_thr * S);
+    if (!w->x || !w->hn || !w->q || !w->k || !w->v || !w->y || !w->h1 || !w->h3 || !w->tmp || !w->logits || !w->att) {
+        ws_free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* y = x W^T (+ LoRA) for inference */
+static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, float *y, int N) {
+    int in, out;
+    lm_lora_dims(m, kind, &in, &out);
+    lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
+    if (m->lora_r) {
+        int r = m->lora_r;
+        const float *A = m->lp.a[kind] + (size_t)l * r * in, *B = m->lp.b[kind] + (size_t)l * out * r;
+        lm_mm_xwt(x, A, w->tmp, N, in, r, 0.0f);
+        lm_gemm(0, 1, N, out, r, m->lora_alpha / r, w->tmp, r, B, r, 1.0f, y, out);
+    }
+}
+
+/* Run N rows (token tok[i], cache slot slot[i], position pos[i]); logits for
+ * the last n_out rows land in w->logits (n_out, V). */
+static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
+                         const int *pos, int N, int n_out) {
+    const lm_config *c = &m->c;
+    int d = c->d, f = c->ffn, kvd = m->kvd, H = c->n_head, hd = m->hd, grp = H / c->n_kv_head;
+    const lm_params *p = &m->p;
+    float scale = 1.0f / sqrtf((float)hd);
+    for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
+    for (int l = 0; l < c->n_layer; l++) {
+        lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
+        proj(m, w, 0, l, w->hn, w->q, N);
+        proj(m, w, 1, l, w->hn, w->k, N);
+        proj(m, w, 2, l, w->hn, w->v, N);
+        lm_rope(w->q, N, d, H, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
+        lm_rope(w->k, N, kvd, c->n_kv_head, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
+        float *kl = kc->k + (size_t)l * kc->G * kc->S * kvd, *vl = kc->v + (size_t)l * kc->G * kc->S * kvd;
+        for (int i = 0; i < N; i++) {
+            size_t o = ((size_t)slot[i] * kc->S + pos[i]) * kvd;
+            memcpy(kl + o, w->k + (size_t)i * kvd, sizeof(float) * kvd);
+            memcpy(vl + o, w->v + (size_t)i * kvd, sizeof(float) * kvd);
+        }
+#pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 4e6)
+        for (int ih = 0; ih < N * H; ih++) {
+            int i = ih / H, h = ih % H, kh = h / grp, np = pos[i] + 1;
+            float *sc = w->att + (size_t)omp_get_thread_num() * kc->S;
+            const float *qv = w->q + (size_t)i * d + (size_t)h * hd;
+            const float *kb = kl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
+            const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
+            /* scores over the slot's keys, softmax, weighted sum of values */
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, np, hd, scale, kb, kvd, qv, 1, 0.0f, sc, 1);
+            float mx = -INFINITY;
+            for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
+            float sum = 0.0f;
+            for (int j = 0; j < np; j++) { sc[j] = lm_expf(sc[j] - mx); sum += sc[j]; }
+            float *yv = w->y + (size_t)i * d + (size_t)h * hd;
+            cblas_sgemv(CblasRowMajor, CblasTrans, np, hd, 1.0f / sum, vb, kvd, sc, 1, 0.0f, yv, 1);
+        }
+        proj(m, w, 3, l, w->y, w->hn, N);
+        for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
+        lm_rmsnorm_fwd(w->x, p->mlp_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
+        proj(m, w, 4, l, w->hn, w->h1, N);
+        proj(m, w, 5, l, w->hn, w->h3, N);
+        for (size_t i = 0; i < (size_t)N * f; i++) {
+            float z = w->h1[i];
+            w->h1[i] = z / (1.0f + lm_expf(-z)) * w->h3[i];
+        }
+        proj(m, w, 6, l, w->h1, w->hn, N);
+        for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
+    }
+    const float *xo = w->x + (size_t)(N - n_out) * d;
+    lm_rmsnorm_fwd(xo, p->norm, w->hn, NULL, n_out, d, c->norm_eps);
+    lm_mm_xwt(w->hn, p->lm_head, w->logits, n_out, d, c->vocab, 0.0f);
+}
+
+/* ---- sampler --------------------------------------------------------------- */
+
+static int cmp_desc(const void *a, const void *b) {
+    const float *x = a, *y = b;   /* pairs (value, index) */
+    if (x[0] != y[0]) return x[0] > y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+int lm_sample_pick(float *logits, int V, const lm_sample_opts *o, const int32_t *seen, int n_seen, sl_rng *rng,
+                   float *scratch) {
+    if (o->rep_penalty != 1.0f && o->rep_penalty > 0) {
+        /* once per distinct token: mark in scratch */
+        for (int j = 0; j < V; j++) scratch[j] = 0.0f;
+        for (int i = 0; i < n_seen; i++) {
+            int t = seen[i];
+            if (t < 0 || t >= V || scratch[t] != 0.0f) continue;
+            scratch[t] = 1.0f;
+            logits[t] = logits[t] > 0 ? logits[t] / o->rep_penalty : logits[t] * o->rep_penalty;
+        }
+    }
+    int best = 0;
+    for (int j = 1; j < V; j++) if (logits[j] > logits[best]) best = j;
+    if (!(o->temperature > 0) || !(logits[best] > -INFINITY)) return best;
+    float it = 1.0f / o->temperature;
+    for (int j = 0; j < V; j++) logits[j] *= it;
+    float *pr = scratch;          /* (value, index) pairs, 2V floats */
+    int n = 0;
+    for (int j = 0; j < V; j++)
+        if (logits[j] > -INFINITY) { pr[2 * n] = logits[j]; pr[2 * n + 1] = (float)j; n++; }
+    int need_sort = (o->top_k > 0 && o->top_k < n) || (o->top_p > 0 && o->top_p < 1.0f);
+    if (need_sort) qsort(pr, n, 2 * sizeof(float), cmp_desc);
+    if (o->top_k > 0 && o->top_k < n) n = o->top_k;
+    float mx = need_sort ? pr[0] : logits[best];
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) { pr[2 * i] = expf(pr[2 * i] - mx); sum += pr[2 * i]; }
+    if (need_sort && o->top_p > 0 && o->top_p < 1.0f) {
+        double acc = 0.0;
+        int keep = n;
+        for (int i = 0; i < n; i++) {
+            acc += pr[2 * i] / sum;
+            if (acc >= o->top_p) { keep = i + 1; break; }
+        }
+        n = keep;
+        sum = 0.0;
+        for (int i = 0; i < n; i++) sum += pr[2 * i];
+    }
+    double u = sl_rng_uniform(rng) * sum, acc = 0.0;
+    for (int i = 0; i < n; i++) {
+        acc += pr[2 * i];
+        if (u < acc) return (int)pr[2 * i + 1];
+    }
+    return (int)pr[2 * (n - 1) + 1];
+}
+
+/* ---- generation ------------------------------------------------------------ */
+
+static int ends_with_stop(const sl_buf *text, const lm_sample_opts *o) {
+    for (int s = 0; s < o->n_stop; s++) {
+        size_t n = strlen(o->stop_strings[s]);
+        if (n && text->len >= n && !memcmp(text->data + text->len - n, o->stop_strings[s], n)) return 1;
+    }
+    return 0;
+}
+
+sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm_sample_opts *o, lm_generation *out,
+                      sl_err *err) {
+    memset(out, 0, sizeof *out);
+    const lm_config *c = &m->c;
+    int G = o->n_samples, V = c->vocab;
+    if (G < 1 || G > 4096) return sl_err_set(err, SL_ERR_ARG, "n_samples %d out of range", G);
+    if (n_prompt < 1) return sl_err_set(err, SL_ERR_ARG, "the prompt must hold at least one token");
+    if (n_prompt > c->seq) return sl_err_set(err, SL_ERR_LIMIT, "prompt of %d tokens exceeds the model's %d positions", n_prompt, c->seq);
+    if (o->n_stop && !o->tok) return sl_err_set(err, SL_ERR_ARG, "stop strings need a tokenizer");
+    for (int i = 0; i < n_prompt; i++)
+        if (prompt[i] < 0 || prompt[i] >= V) return sl_err_set(err, SL_ERR_INVALID, "prompt token %d out of range", prompt[i]);
+    int max_new = o->max_new < 0 ? 0 : o->max_new;
+    int S = n_prompt + max_new < c->seq ? n_prompt + max_new : c->seq;
+    kv_cache kc = {G, S, NULL, NULL};
+    size_t kvn = (size_t)c->n_layer * G * S * m->kvd;
+    kc.k = lm_calloc(kvn);
+    kc.v = lm_calloc(kvn);
+    infer_ws w;
+    int wrows = n_prompt > G ? n_prompt : G;
+    int *slot = malloc(sizeof(int) * wrows), *pos = malloc(sizeof(int) * wrows), *live = malloc(sizeof(int) * G);
+    int32_t *tok = malloc(sizeof(int32_t) * wrows);
+    float *scratch = lm_calloc((size_t)2 * V), *lg = lm_calloc(V);
+    sl_rng *rng = malloc(sizeof(sl_rng) * G);
+    sl_buf *text = calloc(G, sizeof(sl_buf));
+    int32_t **seen = calloc(G, sizeof(int32_t *));
+    out->n_samples = G;
+    out->tokens = calloc(G, sizeof(int32_t *));
+    out->n_tokens = calloc(G, sizeof(int));
+    out->stop_reason = calloc(G, sizeof(int));
+    int ok = kc.k && kc.v && slot && pos && live && tok && scratch && lg && rng && text && seen && out->tokens &&
+             out->n_tokens && out->stop_reason;
+    if (ok && ws_init(&w, m, wrows, S)) ok = 0;
+    for (int g = 0; ok && g < G; g++) {
+        out->tokens[g] = malloc(sizeof(int32_t) * (max_new + 1));
+        seen[g] = malloc(sizeof(int32_t) * (n_prompt + max_new + 1));
+        if (!out->tokens[g] || !seen[g]) ok = 0;
+        else memcpy(seen[g], prompt, sizeof(int32_t) * n_prompt);
+        sl_buf_init(&text[g]);
+        sl_rng_seed(&rng[g], o->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(g + 1)));
+    }
+    if (!ok) {
+        free(kc.k); free(kc.v); free(slot); free(pos); free(live); free(tok); free(scratch); free(lg); free(rng);
+        if (seen) for (int g = 0; g < G; g++) free(seen[g]);
+        free(seen);
+        if (text) for (int g = 0; g < G; g++) sl_buf_release(&text[g]);
+        free(text);
+        lm_generation_release(out);
+        return sl_err_set(err, SL_ERR_NOMEM, "out of memory for generation");
+    }
+
+    double t0 = sl_time_sec();
+    for (int i = 0; i < n_prompt; i++) { slot[i] = 0; pos[i] = i; tok[i] = prompt[i]; }
+    forward_rows(m, &kc, &w, tok, slot, pos, n_prompt, 1);
+    for (int l = 0; l < c->n_layer; l++)
+        for (int g = 1; g < G; g++) {
+            size_t base = (size_t)l * G * S * m->kvd, n = (size_t)n_prompt * m->kvd;
+            memcpy(kc.k + base + (size_t)g * S * m->kvd, kc.k + base, sizeof(float) * n);
+            memcpy(kc.v + base + (size_t)g * S * m->kvd, kc.v + base, sizeof(float) * n);
+        }
+    double t1 = sl_time_sec();
+    out->prefill_s = t1 - t0;
+    /* the first token of every sample comes from the prompt's last logits */
+    int n_live = 0;
+    for (int g = 0; g < G; g++) live[n_live++] = g;
+    int cur_pos = n_prompt;       /* position of the token being sampled */
+    const float *src_logits = w.logits;
+    int first = 1;
+    while (n_live > 0) {
+        int n_next = 0;
+        for (int r = 0; r < n_live; r++) {
+            int g = live[r];
+            memcpy(lg, first ? src_logits : w.logits + (size_t)r * V, sizeof(float) * V);
+            int n_gen = out->n_tokens[g], reason = -1;
+            if (o->hook && o->hook(o->hook_ctx, g, out->tokens[g], n_gen, lg, V)) reason = 3;
+            int t = -1;
+            if (reason < 0) {
+                t = lm_sample_pick(lg, V, o, seen[g], n_prompt + n_gen, &rng[g], scratch);
+                if (t == o->stop_token) reason = 1;
+                else {
+                    out->tokens[g][n_gen] = t;
+                    seen[g][n_prompt + n_gen] = t;
+                    out->n_tokens[g] = ++n_gen;
+                    if (o->n_stop) {
+                        size_t len;
+                        const char *s = lm_tokenizer_token(o->tok, t, &len);
+                        if (s) sl_buf_append(&text[g], s, len);
+                        if (ends_with_stop(&text[g], o)) reason = 2;
+                    }
+                    if (reason < 0 && n_gen >= max_new) reason = 0;
+                }
+            }
+            if (reason >= 0) { out->stop_reason[g] = reason; continue; }
+            live[n_next] = g;
+            slot[n_next] = g;
+            pos[n_next] = cur_pos;
+            tok[n_next] = t;
+            n_next++;
+        }
+        first = 0;
+        n_live = n_next;
+        if (!n_live) break;
+        if (cur_pos >= S) {  /* cache full */
+            for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
+            break;
+        }
+        forward_rows(m, &kc, &w, tok, slot, pos, n_live, n_live);
+        out->n_decoded += n_live;
+        cur_pos++;
+    }
+    out->decode_s = sl_time_sec() - t1;
+    free(kc.k); free(kc.v); free(slot); free(pos); free(live); free(tok); free(scratch); free(lg); free(rng);
+    for (int g = 0; g < G; g++) { free(seen[g]); sl_buf_release(&text[g]); }
+    free(seen); free(text);
+    ws_free(&w);
+    return SL_OK;
+}

@@ -1,0 +1,47 @@
+/* test_overfit.c - a small model trained by the SFT trainer learns to
+ * reproduce its training STEP snippets exactly: greedy decoding of every
+ * prompt gives the target back byte for byte. A fast variant of the 50-file
+ * run documented in docs/lm.md (12 short snippets, each with its own numbers,
+ * so the model must tie each prompt to its own target). */
+#include "test.h"
+#include "steplm/lm.h"
+
+int main(void) {
+    sl_err err = {0};
+    const char *jl = "build/test_lm_overfit.jsonl";
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_rng r;
+    sl_rng_seed(&r, 2026);
+    int n_rec = 12;
+    for (int i = 0; i < n_rec; i++) {
+        int x = (int)(sl_rng_next(&r) % 90), y = (int)(sl_rng_next(&r) % 40), z = (int)(sl_rng_next(&r) % 9);
+        sl_buf_printf(&b, "{\"prompt\": \"### caption:\\npart %d\\n\\n### output:\\n\", \"step\": \""
+                      "#1 = CARTESIAN_POINT('',(%d.5,%d.,%d.));\\n#2 = DIRECTION('',(0.,0.,1.));\\n"
+                      "#3 = AXIS2_PLACEMENT_3D('',#1,#2,$);\\n#4 = PLANE('',#3);\\n\"}\n", i, x, y, z);
+    }
+    CHECK(sl_file_write_atomic(jl, b.data, b.len, &err) == SL_OK);
+    sl_buf_release(&b);
+    lm_train_cfg c;
+    lm_train_cfg_default(&c);
+    const char *js = "{\"train\": \"build/test_lm_overfit.jsonl\", \"out\": \"build/test_lm_overfit\", \"tok_vocab\": 320,"
+                     " \"d\": 64, \"n_layer\": 2, \"n_head\": 4, \"ffn\": 128, \"seq\": 64, \"batch\": 12, \"steps\": 100,"
+                     " \"lr\": 1e-2, \"min_lr\": 1e-3, \"warmup\": 10, \"weight_decay\": 0, \"save_every\": 0, \"seed\": 3}";
+    CHECK(lm_train_cfg_from_json(js, &c, &err) == SL_OK);
+    double t0 = sl_time_sec();
+    CHECK(lm_train_run(&c, NULL, NULL, &err) == SL_OK);
+    double t1 = sl_time_sec();
+    lm_model *m;
+    lm_tokenizer *tok;
+    CHECK(lm_checkpoint_load("build/test_lm_overfit", &m, &tok, &err) == SL_OK);
+    lm_sft_data d;
+    CHECK(lm_sft_load_jsonl(jl, tok, "prompt", "step", 64, &d, &err) == SL_OK);
+    int n_ok = -1;
+    CHECK(lm_sft_exact_match(m, tok, &d, &n_ok, NULL, &err) == SL_OK);
+    fprintf(stderr, "overfit: %d / %d snippets reproduced exactly (train %.1f s)\n", n_ok, n_rec, t1 - t0);
+    CHECK_EQ_INT(n_ok, n_rec);
+    lm_sft_data_release(&d);
+    lm_model_free(m);
+    lm_tokenizer_free(tok);
+    return test_finish("lm/overfit");
+}
