@@ -56,4 +56,13 @@ typedef struct mesh_props {
 } mesh_props;
 void mesh_compute_props(const mesh *m, mesh_props *p);
 
+/* ---- crack closing (src/mesh/mesh_weld.c) ------------------------------------
+ * On the triangles [first_tri, n_tris): weld boundary vertices (of edges used by
+ * one triangle) closer than tol_mm, then split boundary edges at boundary vertices
+ * lying on them within tol_mm (T-junctions between faces meshed separately).
+ * Interior vertices and edges are not touched. Triangles may be rewritten, dropped
+ * (collapsed by a weld) or appended. Returns the number of welds + splits, or -1
+ * when out of memory. */
+long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm);
+
 #endif

@@ -975,6 +975,13 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
                 }
             }
         }
+        /* faces that do not share their edges in the file leave cracks: close them
+         * within the requested deflection (each side is within it of the edge) */
+        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri &&
+            mesh_close_cracks(out, shell_first_tri, o->deflection_mm) < 0) {
+            st = SL_ERR_NOMEM;
+            goto out;
+        }
         /* A solid's outer shell encloses positive volume and its voids negative
          * volume. Writers do not always orient void shells (or even the outer
          * one) that way; the shell's own signed volume tells, and the whole shell
