@@ -328,3 +328,105 @@ long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm) {
     }
     return changes;
 }
+
+/* ---- orientation ---------------------------------------------------------------- */
+typedef struct oh { uint64_t key; uint32_t tri; int8_t dir; } oh;
+
+static int cmp_oh(const void *a, const void *b) {
+    const oh *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->tri < y->tri ? -1 : x->tri > y->tri;
+}
+
+long mesh_orient_range(mesh *m, size_t first_tri, int sign) {
+    if (first_tri >= m->n_tris) return 0;
+    size_t nt = m->n_tris - first_tri, nh = 3 * nt;
+    oh *h = malloc(nh * sizeof *h);
+    uint32_t *deg = calloc(nt + 1, sizeof *deg);
+    uint32_t *adj = NULL, *queue = NULL, *comp = NULL;
+    uint8_t *flip = NULL, *seen = NULL;
+    long n_flipped = -1;
+    if (!h || !deg) goto done;
+    for (size_t t = 0; t < nt; t++)
+        for (int k = 0; k < 3; k++) {
+            uint32_t a = m->tris[3 * (first_tri + t) + k], b = m->tris[3 * (first_tri + t) + (k + 1) % 3];
+            oh e;
+            e.key = a < b ? ((uint64_t)a << 32) | b : ((uint64_t)b << 32) | a;
+            e.tri = (uint32_t)t;
+            e.dir = (int8_t)(a < b ? 1 : -1);
+            h[3 * t + k] = e;
+        }
+    qsort(h, nh, sizeof *h, cmp_oh);
+    /* neighbours across manifold edges (used exactly twice); the low bit of an
+     * adjacency entry says the two triangles run the edge the same way */
+    for (size_t i = 0; i < nh;) {
+        size_t j = i + 1;
+        while (j < nh && h[j].key == h[i].key) j++;
+        if (j - i == 2) { deg[h[i].tri + 1]++; deg[h[i + 1].tri + 1]++; }
+        i = j;
+    }
+    for (size_t t = 0; t < nt; t++) deg[t + 1] += deg[t];
+    adj = malloc(((size_t)deg[nt] + 1) * sizeof *adj);
+    uint32_t *fill = malloc((nt + 1) * sizeof *fill);
+    if (!adj || !fill) { free(fill); goto done; }
+    memcpy(fill, deg, nt * sizeof *fill);
+    for (size_t i = 0; i < nh;) {
+        size_t j = i + 1;
+        while (j < nh && h[j].key == h[i].key) j++;
+        if (j - i == 2) {
+            uint32_t same = h[i].dir == h[i + 1].dir;
+            adj[fill[h[i].tri]++] = (h[i + 1].tri << 1) | same;
+            adj[fill[h[i + 1].tri]++] = (h[i].tri << 1) | same;
+        }
+        i = j;
+    }
+    free(fill);
+    queue = malloc(nt * sizeof *queue);
+    comp = malloc(nt * sizeof *comp);
+    flip = calloc(nt, 1);
+    seen = calloc(nt, 1);
+    if (!queue || !comp || !flip || !seen) goto done;
+    n_flipped = 0;
+    for (size_t s = 0; s < nt; s++) {
+        if (seen[s]) continue;
+        size_t qh = 0, qt = 0;
+        queue[qt++] = (uint32_t)s;
+        seen[s] = 1;
+        while (qh < qt) {
+            uint32_t t = queue[qh++];
+            for (uint32_t e = deg[t]; e < deg[t + 1]; e++) {
+                uint32_t n = adj[e] >> 1;
+                if (seen[n]) continue;
+                seen[n] = 1;
+                flip[n] = (uint8_t)(flip[t] ^ (adj[e] & 1));
+                queue[qt++] = n;
+            }
+        }
+        /* signed volume of the component as oriented so far */
+        const uint32_t *t0 = m->tris + 3 * (first_tri + queue[0]);
+        const double *o = m->verts + 3 * t0[0];
+        double vol = 0;
+        for (size_t q = 0; q < qt; q++) {
+            const uint32_t *tr = m->tris + 3 * (first_tri + queue[q]);
+            const double *A = m->verts + 3 * tr[0], *B = m->verts + 3 * tr[1], *C = m->verts + 3 * tr[2];
+            double a[3], b[3], c[3];
+            for (int k = 0; k < 3; k++) { a[k] = A[k] - o[k]; b[k] = B[k] - o[k]; c[k] = C[k] - o[k]; }
+            double v = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
+                       a[2] * (b[0] * c[1] - b[1] * c[0]);
+            vol += flip[queue[q]] ? -v : v;
+        }
+        if ((sign > 0 && vol < 0) || (sign < 0 && vol > 0))
+            for (size_t q = 0; q < qt; q++) flip[queue[q]] ^= 1;
+    }
+    for (size_t t = 0; t < nt; t++)
+        if (flip[t]) {
+            uint32_t *tr = m->tris + 3 * (first_tri + t);
+            uint32_t x = tr[1];
+            tr[1] = tr[2];
+            tr[2] = x;
+            n_flipped++;
+        }
+done:
+    free(h); free(deg); free(adj); free(queue); free(comp); free(flip); free(seen);
+    return n_flipped;
+}

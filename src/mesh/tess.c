@@ -984,26 +984,13 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
         }
         /* A solid's outer shell encloses positive volume and its voids negative
          * volume. Writers do not always orient void shells (or even the outer
-         * one) that way; the shell's own signed volume tells, and the whole shell
-         * is turned over when it disagrees. */
-        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri) {
-            double vol = 0, org[3] = {0, 0, 0};
-            const uint32_t *t0 = out->tris + 3 * shell_first_tri;
-            for (int k = 0; k < 3; k++) org[k] = out->verts[3 * t0[0] + k];
-            for (size_t t = shell_first_tri; t < out->n_tris; t++) {
-                const uint32_t *tr = out->tris + 3 * t;
-                const double *A = out->verts + 3 * tr[0], *B = out->verts + 3 * tr[1], *C = out->verts + 3 * tr[2];
-                double a[3], bb[3], cc[3];
-                for (int k = 0; k < 3; k++) { a[k] = A[k] - org[k]; bb[k] = B[k] - org[k]; cc[k] = C[k] - org[k]; }
-                vol += a[0] * (bb[1] * cc[2] - bb[2] * cc[1]) - a[1] * (bb[0] * cc[2] - bb[2] * cc[0]) +
-                       a[2] * (bb[0] * cc[1] - bb[1] * cc[0]);
-            }
-            if ((si == 0 && vol < 0) || (si > 0 && vol > 0))
-                for (size_t t = shell_first_tri; t < out->n_tris; t++) {
-                    uint32_t x = out->tris[3 * t + 1];
-                    out->tris[3 * t + 1] = out->tris[3 * t + 2];
-                    out->tris[3 * t + 2] = x;
-                }
+         * one, or single faces) that way: the triangles are oriented consistently
+         * across shared edges, and each piece of the shell is turned over when its
+         * signed volume disagrees. */
+        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri &&
+            mesh_orient_range(out, shell_first_tri, si == 0 ? 1 : -1) < 0) {
+            st = SL_ERR_NOMEM;
+            goto out;
         }
     }
 out:
