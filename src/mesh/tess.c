@@ -680,6 +680,13 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         for (size_t i = k; i < n_loops; i++) memset(&loops[i], 0, sizeof loops[i]);
         n_loops = k;
     }
+    /* a single loop enclosing no area in (u, v): its edges run back over each other
+     * (a sliver face on a folded, badly conditioned patch); what lies between them
+     * in (u, v) is not the face */
+    if (n_loops == 1 && loops[0].n >= 3) {
+        double box = (loops[0].umax - loops[0].umin) * (loops[0].vmax - loops[0].vmin);
+        if (box > 0 && fabs(loop_area(&loops[0])) < 1e-5 * box) FAIL("loop encloses no area in the parameter plane");
+    }
 
     /* 2. align loops to the largest one across periods */
     size_t big = 0;
