@@ -299,9 +299,68 @@ static long split_pass(mesh *m, size_t first, const wh *bd, size_t nb, const uin
     return n_split;
 }
 
+/* Pairs of triangles on the same three vertices with opposite orientations (a fold
+ * of zero thickness, e.g. where a pole fan doubles back) cancel: both are removed.
+ * Returns the number of triangles removed, -1 out of memory. */
+typedef struct tkey { uint32_t v[3]; int8_t sign; uint32_t tri; } tkey;
+
+static int cmp_tkey(const void *a, const void *b) {
+    const tkey *x = a, *y = b;
+    for (int k = 0; k < 3; k++) if (x->v[k] != y->v[k]) return x->v[k] < y->v[k] ? -1 : 1;
+    if (x->sign != y->sign) return x->sign - y->sign;
+    return x->tri < y->tri ? -1 : x->tri > y->tri;
+}
+
+static long remove_folds(mesh *m, size_t first) {
+    size_t nt = m->n_tris - first;
+    tkey *k = malloc((nt ? nt : 1) * sizeof *k);
+    uint8_t *drop = calloc(nt ? nt : 1, 1);
+    if (!k || !drop) { free(k); free(drop); return -1; }
+    for (size_t t = 0; t < nt; t++) {
+        const uint32_t *tr = m->tris + 3 * (first + t);
+        uint32_t a = tr[0], b = tr[1], c = tr[2];
+        /* rotate the smallest first; the order of the other two gives the sign */
+        if (b < a && b < c) { uint32_t x = a; a = b; b = c; c = x; }
+        else if (c < a && c < b) { uint32_t x = c; c = b; b = a; a = x; }
+        k[t].v[0] = a;
+        k[t].v[1] = b < c ? b : c;
+        k[t].v[2] = b < c ? c : b;
+        k[t].sign = (int8_t)(b < c ? 1 : -1);
+        k[t].tri = (uint32_t)t;
+    }
+    qsort(k, nt, sizeof *k, cmp_tkey);
+    long removed = 0;
+    for (size_t i = 0; i < nt;) {
+        size_t j = i;
+        while (j < nt && !memcmp(k[j].v, k[i].v, sizeof k[i].v)) j++;
+        size_t neg = 0;
+        while (i + neg < j && k[i + neg].sign < 0) neg++;
+        size_t pos = j - i - neg, pairs = neg < pos ? neg : pos;
+        for (size_t q = 0; q < pairs; q++) {
+            drop[k[i + q].tri] = 1;
+            drop[k[i + neg + q].tri] = 1;
+            removed += 2;
+        }
+        i = j;
+    }
+    if (removed) {
+        size_t o = first;
+        for (size_t t = 0; t < nt; t++) {
+            if (drop[t]) continue;
+            memmove(m->tris + 3 * o, m->tris + 3 * (first + t), 3 * sizeof *m->tris);
+            o++;
+        }
+        m->n_tris = o;
+    }
+    free(k);
+    free(drop);
+    return removed;
+}
+
 long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm) {
     if (first_tri >= m->n_tris || !(tol_mm > 0)) return 0;
-    long changes = 0;
+    long changes = remove_folds(m, first_tri);
+    if (changes < 0) return -1;
     for (int pass = 0; pass < 8; pass++) {
         wh *bd = NULL;
         long nb = find_boundary(m, first_tri, &bd);
@@ -326,7 +385,8 @@ long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm) {
         changes += r;
         if (r == 0) break;
     }
-    return changes;
+    long r = remove_folds(m, first_tri);
+    return r < 0 ? -1 : changes + r;
 }
 
 /* ---- orientation ---------------------------------------------------------------- */
