@@ -41,7 +41,29 @@ typedef struct solid_ctx {
     int64_t *efirst;        /* brep edge -> first index in ids, -1 = not yet */
     uint32_t *ecount;
     ivec ids;               /* mesh ids along discretized edges */
+    struct corr *corr;      /* exact-minus-flat area and volume per emitted triangle */
+    size_t n_corr, cap_corr;
+    vec3 org;               /* origin of the volume integrals */
+    int have_org;
 } solid_ctx;
+
+/* A triangle's key: its vertices sorted, and the orientation it was emitted in. */
+typedef struct corr { uint32_t v[3]; int8_t sign; double da, dv; } corr;
+
+static void tri_key(uint32_t a, uint32_t b, uint32_t c, uint32_t v[3], int8_t *sign) {
+    if (b < a && b < c) { uint32_t x = a; a = b; b = c; c = x; }
+    else if (c < a && c < b) { uint32_t x = c; c = b; b = a; a = x; }
+    v[0] = a;
+    v[1] = b < c ? b : c;
+    v[2] = b < c ? c : b;
+    *sign = (int8_t)(b < c ? 1 : -1);
+}
+
+static int cmp_corr(const void *x, const void *y) {
+    const corr *a = x, *b = y;
+    for (int k = 0; k < 3; k++) if (a->v[k] != b->v[k]) return a->v[k] < b->v[k] ? -1 : 1;
+    return 0;
+}
 
 static long vertex_id(solid_ctx *c, uint32_t v) {
     if (c->vmap[v] < 0) {
@@ -151,6 +173,74 @@ static int ensure_edge(solid_ctx *c, uint32_t ei, dvec *ts) {
     if (ivec_push(&c->ids, (uint32_t)z)) return -1;
     c->ecount[ei] = (uint32_t)(c->ids.n - (size_t)c->efirst[ei]);
     return 0;
+}
+
+/* Exact area and volume of the patch S(T) over the (u, v) triangle T (three-point
+ * rule at the edge midpoints, exact for quadratic integrands) minus those of the
+ * flat mesh triangle id[]; stored under the triangle's key. A patch whose figures
+ * are far from the flat triangle's (a pole, a folded mapping) gets none. */
+static int add_corr(solid_ctx *c, const geom_surf *S, int reversed, const cdt_tri *T, const double *puv,
+                    const uint32_t id[3]) {
+    const double *m = c->m->verts;
+    if (!c->have_org) { c->org = v3(m[3 * id[0]], m[3 * id[0] + 1], m[3 * id[0] + 2]); c->have_org = 1; }
+    vec3 P[3];
+    for (int k = 0; k < 3; k++) P[k] = v3_sub(v3(m[3 * id[k]], m[3 * id[k] + 1], m[3 * id[k] + 2]), c->org);
+    const double *A = puv + 2 * T->v[0], *B = puv + 2 * T->v[1], *C = puv + 2 * T->v[2];
+    double auv = 0.5 * ((B[0] - A[0]) * (C[1] - A[1]) - (B[1] - A[1]) * (C[0] - A[0]));
+    double J = 0, g = 0;
+    for (int k = 0; k < 3; k++) {
+        const double *p = puv + 2 * T->v[k], *q = puv + 2 * T->v[(k + 1) % 3];
+        vec3 d[3];
+        geom_surf_eval(S, 0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 1, d);
+        vec3 n = v3_cross(d[1], d[2]);
+        J += v3_len(n);
+        g += v3_dot(v3_sub(d[0], c->org), n);
+    }
+    double sg = reversed ? -1 : 1;
+    double area = fabs(auv) * J / 3, vol = sg * auv * g / 9;
+    /* the emitted triangle: id[] in the face's orientation (reversed faces flip) */
+    vec3 a = P[0], b = reversed ? P[2] : P[1], cc = reversed ? P[1] : P[2];
+    double flat_a = 0.5 * v3_len(v3_cross(v3_sub(b, a), v3_sub(cc, a)));
+    double flat_v = v3_dot(a, v3_cross(b, cc)) / 6;
+    double da = area - flat_a, dv = vol - flat_v;
+    double edge = fmax(fmax(v3_dist(a, b), v3_dist(b, cc)), v3_dist(cc, a));
+    if (!isfinite(da) || !isfinite(dv) || !(flat_a > 0) || fabs(da) > 0.25 * flat_a || fabs(dv) > flat_a * edge)
+        return 0;
+    if (c->n_corr == c->cap_corr) {
+        size_t nc = c->cap_corr ? 2 * c->cap_corr : 1024;
+        corr *x = realloc(c->corr, nc * sizeof *x);
+        if (!x) return -1;
+        c->corr = x;
+        c->cap_corr = nc;
+    }
+    corr *e = &c->corr[c->n_corr++];
+    if (reversed) tri_key(id[0], id[2], id[1], e->v, &e->sign);
+    else tri_key(id[0], id[1], id[2], e->v, &e->sign);
+    e->da = da;
+    e->dv = dv;
+    return 0;
+}
+
+/* Sum the corrections of the triangles [first, n_tris) that are still as emitted
+ * (triangles that crack closing rewrote get none); a flipped one counts negated. */
+static void sum_corr(solid_ctx *c, size_t first, double *da, double *dv) {
+    *da = *dv = 0;
+    if (!c->n_corr) return;
+    qsort(c->corr, c->n_corr, sizeof *c->corr, cmp_corr);
+    for (size_t t = first; t < c->m->n_tris; t++) {
+        const uint32_t *tr = c->m->tris + 3 * t;
+        corr key;
+        tri_key(tr[0], tr[1], tr[2], key.v, &key.sign);
+        size_t lo = 0, hi = c->n_corr;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (cmp_corr(&c->corr[mid], &key) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == c->n_corr || cmp_corr(&c->corr[lo], &key)) continue;
+        *da += c->corr[lo].da;
+        *dv += key.sign == c->corr[lo].sign ? c->corr[lo].dv : -c->corr[lo].dv;
+    }
 }
 
 /* ---- one face ------------------------------------------------------------------ */
@@ -927,6 +1017,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             if (id[0] == id[1] || id[1] == id[2] || id[0] == id[2]) continue;
             int r = f->reversed ? mesh_add_tri(c->m, id[0], id[2], id[1]) : mesh_add_tri(c->m, id[0], id[1], id[2]);
             if (r) { rc = -1; goto done; }
+            if (add_corr(c, S, f->reversed, T, puv, id)) { rc = -1; goto done; }
         }
         if (c->m->n_tris == first_tri) {
             c->m->n_verts = first_vert;
@@ -962,6 +1053,7 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
     for (size_t i = 0; i < b->n_verts; i++) c.vmap[i] = -1;
     for (size_t i = 0; i < b->n_edges; i++) c.efirst[i] = -1;
     const brep_solid *so = &b->solids[solid];
+    size_t solid_first_tri = out->n_tris;
     for (uint32_t si = 0; si < so->n_shells; si++) {
         const brep_shell *sh = &b->shells[so->first_shell + si];
         size_t shell_first_tri = out->n_tris;
@@ -1000,8 +1092,14 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
             goto out;
         }
     }
+    if (rep) {
+        double da, dv;
+        sum_corr(&c, solid_first_tri, &da, &dv);
+        rep->area_corr_mm2 += da;
+        if (so->kind == BREP_SOLID) rep->volume_corr_mm3 += dv;
+    }
 out:
-    free(c.vmap); free(c.efirst); free(c.ecount); free(c.ids.v); free(ts.v);
+    free(c.vmap); free(c.efirst); free(c.ecount); free(c.ids.v); free(ts.v); free(c.corr);
     return st;
 }
 
@@ -1009,7 +1107,9 @@ sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_f
     mesh *cache = calloc(b->n_solids + 1, sizeof *cache);
     if (!cache) return SL_ERR_NOMEM;
     uint8_t *done = calloc(b->n_solids + 1, 1);
-    if (!done) { free(cache); return SL_ERR_NOMEM; }
+    double *corr_a = calloc(2 * (b->n_solids + 1), sizeof *corr_a);
+    if (!done || !corr_a) { free(cache); free(done); free(corr_a); return SL_ERR_NOMEM; }
+    double *corr_v = corr_a + b->n_solids + 1;
     sl_status st = SL_OK;
     for (size_t i = 0; i < b->n_instances && st == SL_OK; i++) {
         if (inst_first_tri) inst_first_tri[i] = out->n_tris;
@@ -1017,10 +1117,14 @@ sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_f
         if (s >= b->n_solids) continue;
         if (!done[s]) {
             mesh_init(&cache[s]);
+            double a0 = rep ? rep->area_corr_mm2 : 0, v0 = rep ? rep->volume_corr_mm3 : 0;
             st = tess_solid(b, s, o, &cache[s], rep);
+            if (rep) { corr_a[s] = rep->area_corr_mm2 - a0; corr_v[s] = rep->volume_corr_mm3 - v0; }
             done[s] = 1;
             if (st) break;
         } else if (rep) {
+            rep->area_corr_mm2 += corr_a[s];
+            rep->volume_corr_mm3 += corr_v[s];
             /* count faces of repeated instances too */
             const brep_solid *so = &b->solids[s];
             for (uint32_t k = 0; k < so->n_shells; k++) rep->n_faces += b->shells[so->first_shell + k].n_faces;
@@ -1042,5 +1146,6 @@ sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_f
     for (size_t s = 0; s < b->n_solids; s++) if (done[s]) mesh_release(&cache[s]);
     free(cache);
     free(done);
+    free(corr_a);
     return st;
 }
