@@ -27,11 +27,11 @@ typedef struct tess_report {
     size_t n_faces, n_faces_failed;
     uint64_t first_failed_id;   /* STEP #id of the first face that failed, 0 = none */
     char first_failure[160];
-    /* Exact minus mesh: the surface integrals of area and of volume (divergence
-     * theorem) over each triangle's patch of its surface, by a three-point rule
-     * in (u, v), less the flat triangle's. Summed over every tessellated
-     * instance; the volume part over closed solids only. Add them to the mesh's
-     * area and volume for the B-rep's own (chord error removed; the trimming
+    /* Exact minus mesh: the area and volume between each triangle and its patch
+     * of the surface, from the surface's heights above the triangle's edge
+     * midpoints (see tess.c). Summed over every tessellated instance; the volume
+     * part over closed solids only. Added to the mesh's area and volume they
+     * give the B-rep's own, less the chord error of the triangles (the trimming
      * boundary is still the polygon). */
     double area_corr_mm2, volume_corr_mm3;
 } tess_report;

@@ -43,8 +43,6 @@ typedef struct solid_ctx {
     ivec ids;               /* mesh ids along discretized edges */
     struct corr *corr;      /* exact-minus-flat area and volume per emitted triangle */
     size_t n_corr, cap_corr;
-    vec3 org;               /* origin of the volume integrals */
-    int have_org;
 } solid_ctx;
 
 /* A triangle's key: its vertices sorted, and the orientation it was emitted in. */
@@ -175,37 +173,46 @@ static int ensure_edge(solid_ctx *c, uint32_t ei, dvec *ts) {
     return 0;
 }
 
-/* Exact area and volume of the patch S(T) over the (u, v) triangle T (three-point
- * rule at the edge midpoints, exact for quadratic integrands) minus those of the
- * flat mesh triangle id[]; stored under the triangle's key. A patch whose figures
- * are far from the flat triangle's (a pole, a folded mapping) gets none. */
+/* How far the patch S(T) over the (u, v) triangle T departs from the flat mesh
+ * triangle id[]: h_k, the heights of the surface at the (u, v) midpoints of T's
+ * edges above the chords' midpoints, along the flat triangle's outward normal.
+ * With the height quadratic over the triangle (zero at the corners) the volume
+ * between patch and triangle is A (h_0 + h_1 + h_2) / 3 (the edge-midpoint rule
+ * is exact for quadratics), and the area excess is 4/3 of that of the four flat
+ * triangles through the corners and the raised midpoints (one subdivision takes
+ * away three quarters of an error of order h^2). A flat surface gets zero
+ * whatever its parametrisation. A patch far from its triangle (a pole, a folded
+ * mapping, an edge curve off its surface) gets none. Stored under the triangle's key. */
 static int add_corr(solid_ctx *c, const geom_surf *S, int reversed, const cdt_tri *T, const double *puv,
                     const uint32_t id[3]) {
     const double *m = c->m->verts;
-    if (!c->have_org) { c->org = v3(m[3 * id[0]], m[3 * id[0] + 1], m[3 * id[0] + 2]); c->have_org = 1; }
     vec3 P[3];
-    for (int k = 0; k < 3; k++) P[k] = v3_sub(v3(m[3 * id[k]], m[3 * id[k] + 1], m[3 * id[k] + 2]), c->org);
-    const double *A = puv + 2 * T->v[0], *B = puv + 2 * T->v[1], *C = puv + 2 * T->v[2];
-    double auv = 0.5 * ((B[0] - A[0]) * (C[1] - A[1]) - (B[1] - A[1]) * (C[0] - A[0]));
-    double J = 0, g = 0;
+    for (int k = 0; k < 3; k++) P[k] = v3(m[3 * id[k]], m[3 * id[k] + 1], m[3 * id[k] + 2]);
+    vec3 n = v3_cross(v3_sub(P[1], P[0]), v3_sub(P[2], P[0]));
+    double ln = v3_len(n);
+    if (!(ln > 0)) return 0;
+    n = v3_scale(n, (reversed ? -1 : 1) / ln);   /* the emitted triangle's normal */
+    double flat_a = 0.5 * ln, hsum = 0;
+    vec3 M[3];
     for (int k = 0; k < 3; k++) {
         const double *p = puv + 2 * T->v[k], *q = puv + 2 * T->v[(k + 1) % 3];
-        vec3 d[3];
-        geom_surf_eval(S, 0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 1, d);
-        vec3 n = v3_cross(d[1], d[2]);
-        J += v3_len(n);
-        g += v3_dot(v3_sub(d[0], c->org), n);
+        vec3 sm;
+        geom_surf_eval(S, 0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 0, &sm);
+        vec3 mid = v3_scale(v3_add(P[k], P[(k + 1) % 3]), 0.5);
+        double h = v3_dot(v3_sub(sm, mid), n);
+        /* refinement keeps the surface within the deflection of the triangles: a
+         * larger gap is not the chord's (an edge curve off its surface) */
+        if (!(fabs(h) <= 4 * c->o->deflection_mm)) return 0;
+        hsum += h;
+        M[k] = v3_add(mid, v3_scale(n, h));
     }
-    double sg = reversed ? -1 : 1;
-    double area = fabs(auv) * J / 3, vol = sg * auv * g / 9;
-    /* the emitted triangle: id[] in the face's orientation (reversed faces flip) */
-    vec3 a = P[0], b = reversed ? P[2] : P[1], cc = reversed ? P[1] : P[2];
-    double flat_a = 0.5 * v3_len(v3_cross(v3_sub(b, a), v3_sub(cc, a)));
-    double flat_v = v3_dot(a, v3_cross(b, cc)) / 6;
-    double da = area - flat_a, dv = vol - flat_v;
-    double edge = fmax(fmax(v3_dist(a, b), v3_dist(b, cc)), v3_dist(cc, a));
-    if (!isfinite(da) || !isfinite(dv) || !(flat_a > 0) || fabs(da) > 0.25 * flat_a || fabs(dv) > flat_a * edge)
-        return 0;
+    double sub = 0;
+    const vec3 *tri[4][3] = {{&P[0], &M[0], &M[2]}, {&M[0], &P[1], &M[1]}, {&M[2], &M[1], &P[2]}, {&M[0], &M[1], &M[2]}};
+    for (int k = 0; k < 4; k++)
+        sub += 0.5 * v3_len(v3_cross(v3_sub(*tri[k][1], *tri[k][0]), v3_sub(*tri[k][2], *tri[k][0])));
+    double da = (4.0 / 3.0) * (sub - flat_a), dv = flat_a * hsum / 3;
+    double edge = fmax(fmax(v3_dist(P[0], P[1]), v3_dist(P[1], P[2])), v3_dist(P[2], P[0]));
+    if (!isfinite(da) || !isfinite(dv) || fabs(da) > 0.25 * flat_a || fabs(dv) > flat_a * edge) return 0;
     if (c->n_corr == c->cap_corr) {
         size_t nc = c->cap_corr ? 2 * c->cap_corr : 1024;
         corr *x = realloc(c->corr, nc * sizeof *x);
