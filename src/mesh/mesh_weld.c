@@ -13,6 +13,7 @@
  * Only boundary vertices and the triangles along them change, so a mesh without
  * boundary edges is left as it is, and interior vertices never move. */
 #include "steplm/mesh.h"
+#include "mesh_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,35 +21,49 @@
 
 typedef struct wh { uint64_t key; uint32_t tri; uint8_t k; } wh;
 
-static int cmp_wh(const void *a, const void *b) {
-    const wh *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    if (x->tri != y->tri) return x->tri < y->tri ? -1 : 1;
-    return (int)x->k - (int)y->k;
+
+/* The half-edges of the triangles [first, n_tris) sorted by undirected key:
+ * key[i] and val[i] = 3 * (t - first) + k. 0 or -1 out of memory. */
+static int sorted_halves(const mesh *m, size_t first, uint64_t **key_out, uint32_t **val_out) {
+    size_t nt = m->n_tris - first, nh = 3 * nt;
+    uint64_t *key = malloc((nh ? nh : 1) * sizeof *key);
+    uint32_t *val = malloc((nh ? nh : 1) * sizeof *val);
+    if (!key || !val || nh >= UINT32_MAX) { free(key); free(val); return -1; }
+    for (size_t t = 0; t < nt; t++)
+        for (int k = 0; k < 3; k++) {
+            uint32_t a = m->tris[3 * (first + t) + k], b = m->tris[3 * (first + t) + (k + 1) % 3];
+            key[3 * t + k] = a < b ? ((uint64_t)a << 32) | b : ((uint64_t)b << 32) | a;
+            val[3 * t + k] = (uint32_t)(3 * t + k);
+        }
+    if (mesh_sort_pairs(key, val, nh)) { free(key); free(val); return -1; }
+    *key_out = key;
+    *val_out = val;
+    return 0;
 }
 
-/* Boundary half-edges (tri, k) of the triangles [first, n_tris): edges used once. */
-static long find_boundary(const mesh *m, size_t first, wh **out) {
-    size_t nt = m->n_tris - first, nh = 0;
-    wh *h = malloc((nt ? nt : 1) * 3 * sizeof *h);
-    if (!h) return -1;
-    for (size_t t = first; t < m->n_tris; t++)
-        for (int k = 0; k < 3; k++) {
-            uint32_t a = m->tris[3 * t + k], b = m->tris[3 * t + (k + 1) % 3];
-            wh e;
-            e.key = a < b ? ((uint64_t)a << 32) | b : ((uint64_t)b << 32) | a;
-            e.tri = (uint32_t)t;
-            e.k = (uint8_t)k;
-            h[nh++] = e;
-        }
-    qsort(h, nh, sizeof *h, cmp_wh);
-    size_t nb = 0;
+/* Boundary half-edges (tri, k) of the triangles [first, n_tris): edges used once;
+ * *n_nonman (optional) gets the number of edges used more than twice. */
+static long find_boundary(const mesh *m, size_t first, wh **out, size_t *n_nonman) {
+    uint64_t *key;
+    uint32_t *val;
+    if (sorted_halves(m, first, &key, &val)) return -1;
+    size_t nh = 3 * (m->n_tris - first), nb = 0, nm = 0;
+    wh *h = malloc((nh ? nh : 1) * sizeof *h);
+    if (!h) { free(key); free(val); return -1; }
     for (size_t i = 0; i < nh;) {
         size_t j = i + 1;
-        while (j < nh && h[j].key == h[i].key) j++;
-        if (j - i == 1) h[nb++] = h[i];
+        while (j < nh && key[j] == key[i]) j++;
+        if (j - i == 1) {
+            h[nb].key = key[i];
+            h[nb].tri = (uint32_t)(first + val[i] / 3);
+            h[nb].k = (uint8_t)(val[i] % 3);
+            nb++;
+        } else if (j - i > 2) nm++;
         i = j;
     }
+    if (n_nonman) *n_nonman = nm;
+    free(key);
+    free(val);
     *out = h;
     return (long)nb;
 }
@@ -359,12 +374,23 @@ static long remove_folds(mesh *m, size_t first) {
 
 long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm) {
     if (first_tri >= m->n_tris || !(tol_mm > 0)) return 0;
-    long changes = remove_folds(m, first_tri);
-    if (changes < 0) return -1;
+    long changes = 0;
     for (int pass = 0; pass < 8; pass++) {
         wh *bd = NULL;
-        long nb = find_boundary(m, first_tri, &bd);
+        size_t n_nonman = 0;
+        long nb = find_boundary(m, first_tri, &bd, pass == 0 ? &n_nonman : NULL);
         if (nb < 0) return -1;
+        if (pass == 0 && n_nonman) {
+            /* folds first: they make edges look used three or four times */
+            long r = remove_folds(m, first_tri);
+            if (r < 0) { free(bd); return -1; }
+            if (r) {
+                free(bd);
+                changes += r;
+                nb = find_boundary(m, first_tri, &bd, NULL);
+                if (nb < 0) return -1;
+            }
+        }
         if (nb == 0) { free(bd); break; }
         size_t nv;
         uint32_t *vs = boundary_verts(m, bd, (size_t)nb, &nv);
@@ -385,18 +411,13 @@ long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm) {
         changes += r;
         if (r == 0) break;
     }
+    if (!changes) return 0;
     long r = remove_folds(m, first_tri);
     return r < 0 ? -1 : changes + r;
 }
 
 /* ---- orientation ---------------------------------------------------------------- */
 typedef struct oh { uint64_t key; uint32_t tri; int8_t dir; } oh;
-
-static int cmp_oh(const void *a, const void *b) {
-    const oh *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->tri < y->tri ? -1 : x->tri > y->tri;
-}
 
 long mesh_orient_range(mesh *m, size_t first_tri, int sign) {
     if (first_tri >= m->n_tris) return 0;
@@ -405,18 +426,19 @@ long mesh_orient_range(mesh *m, size_t first_tri, int sign) {
     uint32_t *deg = calloc(nt + 1, sizeof *deg);
     uint32_t *adj = NULL, *queue = NULL, *comp = NULL;
     uint8_t *flip = NULL, *seen = NULL;
+    uint64_t *skey = NULL;
+    uint32_t *sval = NULL;
     long n_flipped = -1;
-    if (!h || !deg) goto done;
-    for (size_t t = 0; t < nt; t++)
-        for (int k = 0; k < 3; k++) {
-            uint32_t a = m->tris[3 * (first_tri + t) + k], b = m->tris[3 * (first_tri + t) + (k + 1) % 3];
-            oh e;
-            e.key = a < b ? ((uint64_t)a << 32) | b : ((uint64_t)b << 32) | a;
-            e.tri = (uint32_t)t;
-            e.dir = (int8_t)(a < b ? 1 : -1);
-            h[3 * t + k] = e;
-        }
-    qsort(h, nh, sizeof *h, cmp_oh);
+    if (!h || !deg || sorted_halves(m, first_tri, &skey, &sval)) goto done;
+    for (size_t i = 0; i < nh; i++) {
+        uint32_t t = sval[i] / 3, k = sval[i] % 3;
+        uint32_t a = m->tris[3 * (first_tri + t) + k], b = m->tris[3 * (first_tri + t) + (k + 1) % 3];
+        h[i].key = skey[i];
+        h[i].tri = t;
+        h[i].dir = (int8_t)(a < b ? 1 : -1);
+    }
+    free(skey);
+    free(sval);
     /* neighbours across manifold edges (used exactly twice); the low bit of an
      * adjacency entry says the two triangles run the edge the same way */
     for (size_t i = 0; i < nh;) {

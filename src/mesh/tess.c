@@ -46,7 +46,7 @@ typedef struct solid_ctx {
 } solid_ctx;
 
 /* A triangle's key: its vertices sorted, and the orientation it was emitted in. */
-typedef struct corr { uint32_t v[3]; int8_t sign; double da, dv; } corr;
+typedef struct corr { uint32_t v[3]; int8_t sign; uint32_t tri; double da, dv; } corr;
 
 static void tri_key(uint32_t a, uint32_t b, uint32_t c, uint32_t v[3], int8_t *sign) {
     if (b < a && b < c) { uint32_t x = a; a = b; b = c; c = x; }
@@ -223,31 +223,54 @@ static int add_corr(solid_ctx *c, const geom_surf *S, int reversed, const cdt_tr
     corr *e = &c->corr[c->n_corr++];
     if (reversed) tri_key(id[0], id[2], id[1], e->v, &e->sign);
     else tri_key(id[0], id[1], id[2], e->v, &e->sign);
+    e->tri = (uint32_t)(c->m->n_tris - 1);
     e->da = da;
     e->dv = dv;
     return 0;
 }
 
 /* Sum the corrections of the triangles [first, n_tris) that are still as emitted
- * (triangles that crack closing rewrote get none); a flipped one counts negated. */
-static void sum_corr(solid_ctx *c, size_t first, double *da, double *dv) {
+ * (triangles that crack closing rewrote get none); a flipped one counts negated.
+ * Most triangles keep their index: looked up there first, by key otherwise. */
+static int sum_corr(solid_ctx *c, size_t first, double *da, double *dv) {
     *da = *dv = 0;
-    if (!c->n_corr) return;
-    qsort(c->corr, c->n_corr, sizeof *c->corr, cmp_corr);
+    size_t n = c->m->n_tris - first;
+    if (!c->n_corr || !n) return 0;
+    uint32_t *slot = malloc(n * sizeof *slot);
+    if (!slot) return -1;
+    for (size_t t = 0; t < n; t++) slot[t] = UINT32_MAX;
+    for (size_t i = 0; i < c->n_corr; i++)
+        if (c->corr[i].tri >= first && c->corr[i].tri - first < n) slot[c->corr[i].tri - first] = (uint32_t)i;
+    corr *sorted = NULL;
     for (size_t t = first; t < c->m->n_tris; t++) {
         const uint32_t *tr = c->m->tris + 3 * t;
         corr key;
         tri_key(tr[0], tr[1], tr[2], key.v, &key.sign);
-        size_t lo = 0, hi = c->n_corr;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (cmp_corr(&c->corr[mid], &key) < 0) lo = mid + 1;
-            else hi = mid;
+        const corr *hit = NULL;
+        uint32_t i = slot[t - first];
+        if (i != UINT32_MAX && !cmp_corr(&c->corr[i], &key)) hit = &c->corr[i];
+        else {
+            if (!sorted) {
+                sorted = malloc(c->n_corr * sizeof *sorted);
+                if (!sorted) { free(slot); return -1; }
+                memcpy(sorted, c->corr, c->n_corr * sizeof *sorted);
+                qsort(sorted, c->n_corr, sizeof *sorted, cmp_corr);
+            }
+            size_t lo = 0, hi = c->n_corr;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (cmp_corr(&sorted[mid], &key) < 0) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo < c->n_corr && !cmp_corr(&sorted[lo], &key)) hit = &sorted[lo];
         }
-        if (lo == c->n_corr || cmp_corr(&c->corr[lo], &key)) continue;
-        *da += c->corr[lo].da;
-        *dv += key.sign == c->corr[lo].sign ? c->corr[lo].dv : -c->corr[lo].dv;
+        if (!hit) continue;
+        *da += hit->da;
+        *dv += key.sign == hit->sign ? hit->dv : -hit->dv;
     }
+    free(sorted);
+    free(slot);
+    return 0;
 }
 
 /* ---- one face ------------------------------------------------------------------ */
@@ -1024,7 +1047,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             if (id[0] == id[1] || id[1] == id[2] || id[0] == id[2]) continue;
             int r = f->reversed ? mesh_add_tri(c->m, id[0], id[2], id[1]) : mesh_add_tri(c->m, id[0], id[1], id[2]);
             if (r) { rc = -1; goto done; }
-            if (add_corr(c, S, f->reversed, T, puv, id)) { rc = -1; goto done; }
+            if (S->kind != GEOM_SURF_PLANE && add_corr(c, S, f->reversed, T, puv, id)) { rc = -1; goto done; }
         }
         if (c->m->n_tris == first_tri) {
             c->m->n_verts = first_vert;
@@ -1101,7 +1124,7 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
     }
     if (rep) {
         double da, dv;
-        sum_corr(&c, solid_first_tri, &da, &dv);
+        if (sum_corr(&c, solid_first_tri, &da, &dv)) { st = SL_ERR_NOMEM; goto out; }
         rep->area_corr_mm2 += da;
         if (so->kind == BREP_SOLID) rep->volume_corr_mm3 += dv;
     }
