@@ -528,10 +528,11 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
  * the loop is the boundary of the full parameter rectangle, with the seam points
  * shared by both copies of a seam and a pole collapsed to one vertex. 0 ok, 1 not
  * such a surface, -1 out of memory. */
-static int full_domain(solid_ctx *c, const geom_surf *S, bloop *out, double defl) {
+static int full_domain(solid_ctx *c, const geom_surf *S, bloop *out, double defl, double u_start) {
     double u0, u1, v0, v1;
     geom_surf_range(S, &u0, &u1, &v0, &v1);
     if (!S->period_u) return 1;
+    if (isfinite(u_start)) u0 = u_start;   /* where the seam of the domain runs */
     u1 = u0 + S->period_u;
     if (S->period_v) v1 = v0 + S->period_v;
     else if (S->kind == GEOM_SURF_SPHERE) { v0 = -M_PI / 2; v1 = M_PI / 2; }
@@ -631,6 +632,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     if (f->n_loops == 0) { snprintf(ff->msg, sizeof ff->msg, "face has no bounds"); return 1; }
     loops = calloc(f->n_loops, sizeof *loops);
     if (!loops) return -1;
+    size_t loops_cap = f->n_loops;
 
     /* 1. loops as point lists with (u, v) */
     for (uint32_t li = 0; li < f->n_loops; li++) {
@@ -758,7 +760,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         loop_bbox(bl);
     }
     if (n_loops == 0) {
-        int r = full_domain(c, S, &loops[0], o->deflection_mm);
+        int r = full_domain(c, S, &loops[0], o->deflection_mm, NAN);
         if (r < 0) { rc = -1; goto done; }
         if (r > 0) FAIL("face has no edge loops");
         n_loops = 1;
@@ -788,6 +790,29 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             int r = close_cap(c, S, &loops[w[0]], d, T[0], f->reversed ? -1 : 1, o->deflection_mm);
             if (r < 0) { rc = -1; goto done; }
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
+        }
+    }
+    /* one loop on a sphere, clear of the poles, with the face on its other side:
+     * the face is the rest of the sphere (both poles in it), i.e. the whole domain
+     * with the loop as a hole; the domain's seam runs through the middle of the
+     * gap the loop leaves in u */
+    if (S->kind == GEOM_SURF_SPHERE && n_loops == 1 && loops[0].n >= 3 && S->period_u &&
+        loop_area(&loops[0]) * (f->reversed ? -1 : 1) < 0) {
+        bloop *L = &loops[0];
+        int clear = fabs(L->pts[0].u - L->pts[L->n - 1].u) <= 0.5 * S->period_u;
+        for (size_t i = 0; i < L->n && clear; i++)
+            if (fabs(fabs(L->pts[i].v) - 0.5 * M_PI) < 1e-6) clear = 0;
+        loop_bbox(L);
+        if (clear && L->umax - L->umin < S->period_u) {
+            double u_seam = L->umin - 0.5 * (S->period_u - (L->umax - L->umin));
+            bloop *nl = realloc(loops, 2 * sizeof *loops);
+            if (!nl) { rc = -1; goto done; }
+            loops = nl;
+            loops_cap = 2;
+            memset(&loops[1], 0, sizeof loops[1]);
+            int r = full_domain(c, S, &loops[1], o->deflection_mm, u_seam);
+            if (r < 0) { rc = -1; goto done; }
+            if (r == 0) n_loops = 2;
         }
     }
     {   /* drop emptied loops */
@@ -1056,7 +1081,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     }
 
 done:
-    for (size_t i = 0; i < f->n_loops && loops; i++) free(loops[i].pts);
+    for (size_t i = 0; i < loops_cap && loops; i++) free(loops[i].pts);
     free(loops);
     cdt_release(&D);
     free(pid); free(puv); free(pxyz); free(pnrm);

@@ -1,7 +1,8 @@
 /* test_brep_shapes.c - hand-made STEP solids (tests/brep/data, written by
  * gen_shapes.py) read, meshed and measured against closed-form values derived by
  * hand from their dimensions: box 10 x 20 x 30, the same box in inches, cylinder
- * r 5 h 12, cone frustum r 6 / 2 h 8, sphere r 7, torus R 10 r 3, plates with 1 and 3
+ * r 5 h 12, cone frustum r 6 / 2 h 8, sphere r 7 (also less a cap: a spherical face
+ * holding both poles, bounded by one circle), torus R 10 r 3, plates with 1 and 3
  * through holes (r 2.5). Genus = number of through holes. */
 #include "steplm/brep.h"
 #include "steplm/p21.h"
@@ -82,6 +83,11 @@ int main(void) {
                        pi * h * (r1 * r1 + r1 * r2 + r2 * r2) / 3, 0, 1e-3, "mm"};
     r = 7;
     xs[n++] = (expect){"sphere.step", 4 * pi * r * r, 4.0 / 3 * pi * r * r * r, 0, 1e-3, "mm"};
+    /* the same sphere less the cap beyond the plane x = 4 (height 3): sphere area
+     * - 2 pi r h + pi (r^2 - 16); ball - pi h^2 (3 r - h) / 3 */
+    h = 3;
+    xs[n++] = (expect){"cut_sphere.step", 4 * pi * r * r - 2 * pi * r * h + pi * (r * r - 16),
+                       4.0 / 3 * pi * r * r * r - pi * h * h * (3 * r - h) / 3, 0, 1e-3, "mm"};
     R = 10; r = 3;
     xs[n++] = (expect){"torus.step", 4 * pi * pi * R * r, 2 * pi * pi * R * r * r, 1, 1e-3, "mm"};
     /* plate a x 20 x 4, a = 10 (n + 1), n holes r = 2.5 */
