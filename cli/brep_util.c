@@ -69,7 +69,7 @@ int brep_cli_process(const char *path, const brep_cli_opts *o, mesh *keep, brep_
     r->renderable = m.n_tris > 0;
     mesh_props p;
     mesh_compute_props(&m, &p);
-    r->area_mm2 = p.area_mm2;
+    r->area_mm2 = p.area_mm2 + rep.area_corr_mm2;
     memcpy(r->bbox_mm, p.bbox_mm, sizeof p.bbox_mm);
     /* wireframe geometry is part of the shape's extent */
     for (size_t i = 0; i < b->n_wire_pts; i++) {
@@ -95,7 +95,7 @@ int brep_cli_process(const char *path, const brep_cli_opts *o, mesh *keep, brep_
         if (!q.watertight) all_tight = 0;
         else genus += q.genus;
     }
-    r->volume_mm3 = vol;
+    r->volume_mm3 = vol + rep.volume_corr_mm3;
     r->watertight = all_tight;
     r->genus = all_tight ? genus : -1;
     free(first);

@@ -56,4 +56,18 @@ typedef struct mesh_props {
 } mesh_props;
 void mesh_compute_props(const mesh *m, mesh_props *p);
 
+/* ---- crack closing (src/mesh/mesh_weld.c) ------------------------------------
+ * On the triangles [first_tri, n_tris): weld boundary vertices (of edges used by
+ * one triangle) closer than tol_mm, then split boundary edges at boundary vertices
+ * lying on them within tol_mm (T-junctions between faces meshed separately).
+ * Interior vertices and edges are not touched. Triangles may be rewritten, dropped
+ * (collapsed by a weld) or appended. Returns the number of welds + splits, or -1
+ * when out of memory. */
+long mesh_close_cracks(mesh *m, size_t first_tri, double tol_mm);
+/* Orient the triangles [first_tri, n_tris) consistently across edges used exactly
+ * twice (breadth-first over each edge-connected component), then turn each
+ * component over so that its signed volume has the sign of `sign` (+1 encloses
+ * material, -1 a void). Returns the number of triangles flipped, -1 out of memory. */
+long mesh_orient_range(mesh *m, size_t first_tri, int sign);
+
 #endif

@@ -27,6 +27,13 @@ typedef struct tess_report {
     size_t n_faces, n_faces_failed;
     uint64_t first_failed_id;   /* STEP #id of the first face that failed, 0 = none */
     char first_failure[160];
+    /* Exact minus mesh: the area and volume between each triangle and its patch
+     * of the surface, from the surface's heights above the triangle's edge
+     * midpoints (see tess.c). Summed over every tessellated instance; the volume
+     * part over closed solids only. Added to the mesh's area and volume they
+     * give the B-rep's own, less the chord error of the triangles (the trimming
+     * boundary is still the polygon). */
+    double area_corr_mm2, volume_corr_mm3;
 } tess_report;
 
 /* Tessellate one solid (its own coordinates) and append to *out. Returns SL_OK

@@ -878,8 +878,11 @@ static int trim_param(rd *r, const p21_value *sel, const geom_curve *c, double *
         const p21_value *v = &sel->u.items[i];
         /* the keyword of a typed parameter is not NUL-terminated: compare by length */
         const p21_value *kw = v->kind == P21_TYPED && v->len >= 1 ? &v->u.items[0] : NULL;
-        if (kw && kw->len == 15 && !memcmp(kw->u.text, "PARAMETER_VALUE", 15)) {
-            double x = p21_value_real(untyped(v));
+        /* a bare number (not wrapped in PARAMETER_VALUE, as some writers do) is a
+         * parameter too */
+        if ((kw && kw->len == 15 && !memcmp(kw->u.text, "PARAMETER_VALUE", 15)) || v->kind == P21_REAL ||
+            v->kind == P21_INT) {
+            double x = p21_value_real(kw ? untyped(v) : v);
             if (!isfinite(x)) continue;
             if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) x *= r->ascale;
             *t = x;
@@ -949,6 +952,36 @@ static int sample_curve3(rd *r, uint64_t cid, int sense, pvec *out, int depth) {
     return 0;
 }
 
+/* Boundary curves of a CURVE_BOUNDED_SURFACE carry no reliable orientation. On a
+ * closed surface (sphere, torus, a full cylinder) the side matters: the outer
+ * polygon is made to run counter-clockwise about the surface normal at the point of
+ * the surface nearest to its centroid (the smaller of the two regions it bounds),
+ * and every polygon is reversed with it. */
+static void orient_polygons(rd *r, long si, pvec *loops, size_t n_loops) {
+    pvec *pl = &loops[0];
+    if (pl->n < 3) return;
+    vec3 cen = v3(0, 0, 0), area = v3(0, 0, 0);
+    for (size_t i = 0; i < pl->n; i++) cen = v3_add(cen, pl->v[i]);
+    cen = v3_scale(cen, 1.0 / (double)pl->n);
+    for (size_t i = 0; i < pl->n; i++)
+        area = v3_add(area, v3_cross(v3_sub(pl->v[i], cen), v3_sub(pl->v[(i + 1) % pl->n], cen)));
+    const geom_surf *S = r->b->surfs[si];
+    double u, v;
+    geom_surf_project(S, cen, NULL, &u, &v);
+    if (!isfinite(u) || !isfinite(v)) return;
+    vec3 d[3];
+    geom_surf_eval(S, u, v, 1, d);
+    vec3 n = v3_cross(d[1], d[2]);
+    double an = v3_len(area) * v3_len(n), dot = v3_dot(area, n);
+    if (!(an > 0) || dot > -0.1 * an) return;
+    for (size_t k = 0; k < n_loops; k++)
+        for (size_t i = 0, j = loops[k].n ? loops[k].n - 1 : 0; i < j; i++, j--) {
+            vec3 t = loops[k].v[i];
+            loops[k].v[i] = loops[k].v[j];
+            loops[k].v[j] = t;
+        }
+}
+
 /* a face from closed polygons on surface si; returns face index or -1 */
 static long polygon_face(rd *r, long si, pvec *loops, size_t n_loops, uint64_t id) {
     uint32_t first_loop = (uint32_t)r->b->n_loops, nl = 0;
@@ -960,6 +993,11 @@ static long polygon_face(rd *r, long si, pvec *loops, size_t n_loops, uint64_t i
             if (!w || v3_dist(pl->v[i], pl->v[w - 1]) > 1e-9 * (1 + v3_len(pl->v[i]))) pl->v[w++] = pl->v[i];
         while (w > 1 && v3_dist(pl->v[0], pl->v[w - 1]) <= 1e-6 * (1 + v3_len(pl->v[0]))) w--;
         pl->n = w;
+    }
+    orient_polygons(r, si, loops, n_loops);
+    for (size_t k = 0; k < n_loops; k++) {
+        pvec *pl = &loops[k];
+        size_t w = pl->n;
         if (w < 3) continue;
         uint32_t v0 = (uint32_t)r->b->n_verts;
         for (size_t i = 0; i < w; i++) if (brep_add_vertex(r->b, pl->v[i]) < 0) { r->oom = 1; return -1; }

@@ -758,6 +758,9 @@ double geom_surf_project(const geom_surf *s, vec3 p, const double *hint, double 
                 if (nv > 48) nv = 48;
             }
             double gbu = bu, gbv = bv, gbest = DBL_MAX;
+            enum { N_CAND = 6 };
+            double cand_d[N_CAND], cand_u[N_CAND], cand_v[N_CAND];
+            for (int k = 0; k < N_CAND; k++) { cand_d[k] = DBL_MAX; cand_u[k] = gbu; cand_v[k] = gbv; }
             for (int i = 0; i <= nu; i++)
                 for (int j = 0; j <= nv; j++) {
                     double uu = gu0 + (gu1 - gu0) * i / nu, vv = gv0 + (gv1 - gv0) * j / nv;
@@ -771,12 +774,31 @@ double geom_surf_project(const geom_surf *s, vec3 p, const double *hint, double 
                     geom_surf_eval(s, uu, vv, 0, &q);
                     double d = v3_dist(q, p);
                     if (d < gbest) { gbest = d; gbu = uu; gbv = vv; }
+                    /* the next best grid points, starts for a second try */
+                    if (d < cand_d[N_CAND - 1]) {
+                        int k = N_CAND - 1;
+                        while (k > 0 && cand_d[k - 1] > d) {
+                            cand_d[k] = cand_d[k - 1]; cand_u[k] = cand_u[k - 1]; cand_v[k] = cand_v[k - 1];
+                            k--;
+                        }
+                        cand_d[k] = d; cand_u[k] = uu; cand_v[k] = vv;
+                    }
                 }
             surf_newton(s, p, &gbu, &gbv, u0, u1, v0, v1);
             vec3 q;
             geom_surf_eval(s, gbu, gbv, 0, &q);
             double d = v3_dist(q, p);
             if (d < best - 1e-12) { best = d; bu = gbu; bv = gbv; }
+            /* Newton from the best grid point can stall in a narrow valley of a
+             * badly parametrised patch: when still off the surface, start again
+             * from the other nearest grid points */
+            for (int k = 1; k < N_CAND && best > scale && cand_d[k] < DBL_MAX; k++) {
+                double cu = cand_u[k], cv = cand_v[k];
+                surf_newton(s, p, &cu, &cv, u0, u1, v0, v1);
+                geom_surf_eval(s, cu, cv, 0, &q);
+                d = v3_dist(q, p);
+                if (d < best - 1e-12) { best = d; bu = cu; bv = cv; }
+            }
         }
         u = bu; v = bv;
         if (s->period_u) u = wrap_near(u, s->period_u, hint ? hint[0] : u0 + 0.5 * s->period_u);

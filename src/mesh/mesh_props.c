@@ -4,18 +4,49 @@
  * Edges are found by sorting the 3 * n_tris directed half-edges by their
  * undirected key; components by union-find over triangle edges. */
 #include "steplm/mesh.h"
+#include "mesh_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct half { uint64_t key; uint32_t tri; int8_t dir; } half;
+typedef struct half { uint64_t key; uint32_t tri; int8_t dir; uint8_t k; } half;
 
 static int cmp_half(const void *a, const void *b) {
     const half *x = a, *y = b;
     if (x->key != y->key) return x->key < y->key ? -1 : 1;
     if (x->tri != y->tri) return x->tri < y->tri ? -1 : 1;
     return x->dir - y->dir;
+}
+
+/* Sort by key (then triangle, as built): radix sort of (key, 3 t + k); qsort when
+ * out of memory for it. */
+static void sort_halves(const mesh *m, half *h, size_t nh) {
+    uint64_t *key = malloc((nh ? nh : 1) * sizeof *key);
+    uint32_t *val = malloc((nh ? nh : 1) * sizeof *val);
+    int ok = key && val && (uint64_t)m->n_tris * 3 < UINT32_MAX;
+    if (ok) {
+        for (size_t i = 0; i < nh; i++) {
+            key[i] = h[i].key;
+            val[i] = 3 * h[i].tri + h[i].k;
+        }
+        ok = mesh_sort_pairs(key, val, nh) == 0;
+    }
+    if (ok) {
+        for (size_t i = 0; i < nh; i++) {
+            uint32_t t = val[i] / 3, k = val[i] % 3;
+            const uint32_t *tr = m->tris + 3 * (size_t)t;
+            uint32_t x = tr[k], y = tr[(k + 1) % 3];
+            h[i].key = key[i];
+            h[i].tri = t;
+            h[i].dir = (int8_t)(x < y ? 1 : -1);
+            h[i].k = (uint8_t)k;
+        }
+    } else {
+        qsort(h, nh, sizeof *h, cmp_half);
+    }
+    free(key);
+    free(val);
 }
 
 static uint32_t uf_find(uint32_t *p, uint32_t x) {
@@ -71,12 +102,13 @@ void mesh_compute_props(const mesh *m, mesh_props *p) {
             e.key = x < y ? ((uint64_t)x << 32) | y : ((uint64_t)y << 32) | x;
             e.dir = (int8_t)(x < y ? 1 : -1);
             e.tri = (uint32_t)t;
+            e.k = (uint8_t)k;
             h[nh++] = e;
         }
     }
     p->area_mm2 = area;
     p->volume_mm3 = vol;
-    qsort(h, nh, sizeof *h, cmp_half);
+    sort_halves(m, h, nh);
     for (size_t v = 0; v < nv; v++) par[v] = (uint32_t)v;
     size_t n_edges = 0;
     int consistent = 1;

@@ -41,7 +41,27 @@ typedef struct solid_ctx {
     int64_t *efirst;        /* brep edge -> first index in ids, -1 = not yet */
     uint32_t *ecount;
     ivec ids;               /* mesh ids along discretized edges */
+    struct corr *corr;      /* exact-minus-flat area and volume per emitted triangle */
+    size_t n_corr, cap_corr;
 } solid_ctx;
+
+/* A triangle's key: its vertices sorted, and the orientation it was emitted in. */
+typedef struct corr { uint32_t v[3]; int8_t sign; uint32_t tri; double da, dv; } corr;
+
+static void tri_key(uint32_t a, uint32_t b, uint32_t c, uint32_t v[3], int8_t *sign) {
+    if (b < a && b < c) { uint32_t x = a; a = b; b = c; c = x; }
+    else if (c < a && c < b) { uint32_t x = c; c = b; b = a; a = x; }
+    v[0] = a;
+    v[1] = b < c ? b : c;
+    v[2] = b < c ? c : b;
+    *sign = (int8_t)(b < c ? 1 : -1);
+}
+
+static int cmp_corr(const void *x, const void *y) {
+    const corr *a = x, *b = y;
+    for (int k = 0; k < 3; k++) if (a->v[k] != b->v[k]) return a->v[k] < b->v[k] ? -1 : 1;
+    return 0;
+}
 
 static long vertex_id(solid_ctx *c, uint32_t v) {
     if (c->vmap[v] < 0) {
@@ -150,6 +170,106 @@ static int ensure_edge(solid_ctx *c, uint32_t ei, dvec *ts) {
     }
     if (ivec_push(&c->ids, (uint32_t)z)) return -1;
     c->ecount[ei] = (uint32_t)(c->ids.n - (size_t)c->efirst[ei]);
+    return 0;
+}
+
+/* How far the patch S(T) over the (u, v) triangle T departs from the flat mesh
+ * triangle id[]: h_k, the heights of the surface at the (u, v) midpoints of T's
+ * edges above the chords' midpoints, along the flat triangle's outward normal.
+ * With the height quadratic over the triangle (zero at the corners) the volume
+ * between patch and triangle is A (h_0 + h_1 + h_2) / 3 (the edge-midpoint rule
+ * is exact for quadratics), and the area excess is 4/3 of that of the four flat
+ * triangles through the corners and the raised midpoints (one subdivision takes
+ * away three quarters of an error of order h^2). A flat surface gets zero
+ * whatever its parametrisation. A patch far from its triangle (a pole, a folded
+ * mapping, an edge curve off its surface) gets none. Stored under the triangle's key. */
+static int add_corr(solid_ctx *c, const geom_surf *S, int reversed, const cdt_tri *T, const double *puv,
+                    const uint32_t id[3]) {
+    const double *m = c->m->verts;
+    vec3 P[3];
+    for (int k = 0; k < 3; k++) P[k] = v3(m[3 * id[k]], m[3 * id[k] + 1], m[3 * id[k] + 2]);
+    vec3 n = v3_cross(v3_sub(P[1], P[0]), v3_sub(P[2], P[0]));
+    double ln = v3_len(n);
+    if (!(ln > 0)) return 0;
+    n = v3_scale(n, (reversed ? -1 : 1) / ln);   /* the emitted triangle's normal */
+    double flat_a = 0.5 * ln, hsum = 0;
+    vec3 M[3];
+    for (int k = 0; k < 3; k++) {
+        const double *p = puv + 2 * T->v[k], *q = puv + 2 * T->v[(k + 1) % 3];
+        vec3 sm;
+        geom_surf_eval(S, 0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 0, &sm);
+        vec3 mid = v3_scale(v3_add(P[k], P[(k + 1) % 3]), 0.5);
+        double h = v3_dot(v3_sub(sm, mid), n);
+        /* refinement keeps the surface within the deflection of the triangles: a
+         * larger gap is not the chord's (an edge curve off its surface) */
+        if (!(fabs(h) <= 4 * c->o->deflection_mm)) return 0;
+        hsum += h;
+        M[k] = v3_add(mid, v3_scale(n, h));
+    }
+    double sub = 0;
+    const vec3 *tri[4][3] = {{&P[0], &M[0], &M[2]}, {&M[0], &P[1], &M[1]}, {&M[2], &M[1], &P[2]}, {&M[0], &M[1], &M[2]}};
+    for (int k = 0; k < 4; k++)
+        sub += 0.5 * v3_len(v3_cross(v3_sub(*tri[k][1], *tri[k][0]), v3_sub(*tri[k][2], *tri[k][0])));
+    double da = (4.0 / 3.0) * (sub - flat_a), dv = flat_a * hsum / 3;
+    double edge = fmax(fmax(v3_dist(P[0], P[1]), v3_dist(P[1], P[2])), v3_dist(P[2], P[0]));
+    if (!isfinite(da) || !isfinite(dv) || fabs(da) > 0.25 * flat_a || fabs(dv) > flat_a * edge) return 0;
+    if (c->n_corr == c->cap_corr) {
+        size_t nc = c->cap_corr ? 2 * c->cap_corr : 1024;
+        corr *x = realloc(c->corr, nc * sizeof *x);
+        if (!x) return -1;
+        c->corr = x;
+        c->cap_corr = nc;
+    }
+    corr *e = &c->corr[c->n_corr++];
+    if (reversed) tri_key(id[0], id[2], id[1], e->v, &e->sign);
+    else tri_key(id[0], id[1], id[2], e->v, &e->sign);
+    e->tri = (uint32_t)(c->m->n_tris - 1);
+    e->da = da;
+    e->dv = dv;
+    return 0;
+}
+
+/* Sum the corrections of the triangles [first, n_tris) that are still as emitted
+ * (triangles that crack closing rewrote get none); a flipped one counts negated.
+ * Most triangles keep their index: looked up there first, by key otherwise. */
+static int sum_corr(solid_ctx *c, size_t first, double *da, double *dv) {
+    *da = *dv = 0;
+    size_t n = c->m->n_tris - first;
+    if (!c->n_corr || !n) return 0;
+    uint32_t *slot = malloc(n * sizeof *slot);
+    if (!slot) return -1;
+    for (size_t t = 0; t < n; t++) slot[t] = UINT32_MAX;
+    for (size_t i = 0; i < c->n_corr; i++)
+        if (c->corr[i].tri >= first && c->corr[i].tri - first < n) slot[c->corr[i].tri - first] = (uint32_t)i;
+    corr *sorted = NULL;
+    for (size_t t = first; t < c->m->n_tris; t++) {
+        const uint32_t *tr = c->m->tris + 3 * t;
+        corr key;
+        tri_key(tr[0], tr[1], tr[2], key.v, &key.sign);
+        const corr *hit = NULL;
+        uint32_t i = slot[t - first];
+        if (i != UINT32_MAX && !cmp_corr(&c->corr[i], &key)) hit = &c->corr[i];
+        else {
+            if (!sorted) {
+                sorted = malloc(c->n_corr * sizeof *sorted);
+                if (!sorted) { free(slot); return -1; }
+                memcpy(sorted, c->corr, c->n_corr * sizeof *sorted);
+                qsort(sorted, c->n_corr, sizeof *sorted, cmp_corr);
+            }
+            size_t lo = 0, hi = c->n_corr;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (cmp_corr(&sorted[mid], &key) < 0) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo < c->n_corr && !cmp_corr(&sorted[lo], &key)) hit = &sorted[lo];
+        }
+        if (!hit) continue;
+        *da += hit->da;
+        *dv += key.sign == hit->sign ? hit->dv : -hit->dv;
+    }
+    free(sorted);
+    free(slot);
     return 0;
 }
 
@@ -408,10 +528,11 @@ static int close_cap(solid_ctx *c, const geom_surf *S, bloop *A, int d, double T
  * the loop is the boundary of the full parameter rectangle, with the seam points
  * shared by both copies of a seam and a pole collapsed to one vertex. 0 ok, 1 not
  * such a surface, -1 out of memory. */
-static int full_domain(solid_ctx *c, const geom_surf *S, bloop *out, double defl) {
+static int full_domain(solid_ctx *c, const geom_surf *S, bloop *out, double defl, double u_start) {
     double u0, u1, v0, v1;
     geom_surf_range(S, &u0, &u1, &v0, &v1);
     if (!S->period_u) return 1;
+    if (isfinite(u_start)) u0 = u_start;   /* where the seam of the domain runs */
     u1 = u0 + S->period_u;
     if (S->period_v) v1 = v0 + S->period_v;
     else if (S->kind == GEOM_SURF_SPHERE) { v0 = -M_PI / 2; v1 = M_PI / 2; }
@@ -511,6 +632,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     if (f->n_loops == 0) { snprintf(ff->msg, sizeof ff->msg, "face has no bounds"); return 1; }
     loops = calloc(f->n_loops, sizeof *loops);
     if (!loops) return -1;
+    size_t loops_cap = f->n_loops;
 
     /* 1. loops as point lists with (u, v) */
     for (uint32_t li = 0; li < f->n_loops; li++) {
@@ -638,7 +760,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         loop_bbox(bl);
     }
     if (n_loops == 0) {
-        int r = full_domain(c, S, &loops[0], o->deflection_mm);
+        int r = full_domain(c, S, &loops[0], o->deflection_mm, NAN);
         if (r < 0) { rc = -1; goto done; }
         if (r > 0) FAIL("face has no edge loops");
         n_loops = 1;
@@ -670,6 +792,29 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             if (r > 0) FAIL("loop wraps around a periodic surface without a seam or pole");
         }
     }
+    /* one loop on a sphere, clear of the poles, with the face on its other side:
+     * the face is the rest of the sphere (both poles in it), i.e. the whole domain
+     * with the loop as a hole; the domain's seam runs through the middle of the
+     * gap the loop leaves in u */
+    if (S->kind == GEOM_SURF_SPHERE && n_loops == 1 && loops[0].n >= 3 && S->period_u &&
+        loop_area(&loops[0]) * (f->reversed ? -1 : 1) < 0) {
+        bloop *L = &loops[0];
+        int clear = fabs(L->pts[0].u - L->pts[L->n - 1].u) <= 0.5 * S->period_u;
+        for (size_t i = 0; i < L->n && clear; i++)
+            if (fabs(fabs(L->pts[i].v) - 0.5 * M_PI) < 1e-6) clear = 0;
+        loop_bbox(L);
+        if (clear && L->umax - L->umin < S->period_u) {
+            double u_seam = L->umin - 0.5 * (S->period_u - (L->umax - L->umin));
+            bloop *nl = realloc(loops, 2 * sizeof *loops);
+            if (!nl) { rc = -1; goto done; }
+            loops = nl;
+            loops_cap = 2;
+            memset(&loops[1], 0, sizeof loops[1]);
+            int r = full_domain(c, S, &loops[1], o->deflection_mm, u_seam);
+            if (r < 0) { rc = -1; goto done; }
+            if (r == 0) n_loops = 2;
+        }
+    }
     {   /* drop emptied loops */
         size_t k = 0;
         for (size_t i = 0; i < n_loops; i++) {
@@ -679,6 +824,13 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         }
         for (size_t i = k; i < n_loops; i++) memset(&loops[i], 0, sizeof loops[i]);
         n_loops = k;
+    }
+    /* a single loop enclosing no area in (u, v): its edges run back over each other
+     * (a sliver face on a folded, badly conditioned patch); what lies between them
+     * in (u, v) is not the face */
+    if (n_loops == 1 && loops[0].n >= 3) {
+        double box = (loops[0].umax - loops[0].umin) * (loops[0].vmax - loops[0].vmin);
+        if (box > 0 && fabs(loop_area(&loops[0])) < 1e-5 * box) FAIL("loop encloses no area in the parameter plane");
     }
 
     /* 2. align loops to the largest one across periods */
@@ -920,6 +1072,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
             if (id[0] == id[1] || id[1] == id[2] || id[0] == id[2]) continue;
             int r = f->reversed ? mesh_add_tri(c->m, id[0], id[2], id[1]) : mesh_add_tri(c->m, id[0], id[1], id[2]);
             if (r) { rc = -1; goto done; }
+            if (S->kind != GEOM_SURF_PLANE && add_corr(c, S, f->reversed, T, puv, id)) { rc = -1; goto done; }
         }
         if (c->m->n_tris == first_tri) {
             c->m->n_verts = first_vert;
@@ -928,7 +1081,7 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
     }
 
 done:
-    for (size_t i = 0; i < f->n_loops && loops; i++) free(loops[i].pts);
+    for (size_t i = 0; i < loops_cap && loops; i++) free(loops[i].pts);
     free(loops);
     cdt_release(&D);
     free(pid); free(puv); free(pxyz); free(pnrm);
@@ -955,6 +1108,7 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
     for (size_t i = 0; i < b->n_verts; i++) c.vmap[i] = -1;
     for (size_t i = 0; i < b->n_edges; i++) c.efirst[i] = -1;
     const brep_solid *so = &b->solids[solid];
+    size_t solid_first_tri = out->n_tris;
     for (uint32_t si = 0; si < so->n_shells; si++) {
         const brep_shell *sh = &b->shells[so->first_shell + si];
         size_t shell_first_tri = out->n_tris;
@@ -975,32 +1129,32 @@ sl_status tess_solid(const brep *b, uint32_t solid, const tess_opts *o, mesh *ou
                 }
             }
         }
+        /* faces that do not share their edges in the file leave cracks: close them
+         * within the requested deflection (each side is within it of the edge) */
+        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri &&
+            mesh_close_cracks(out, shell_first_tri, o->deflection_mm) < 0) {
+            st = SL_ERR_NOMEM;
+            goto out;
+        }
         /* A solid's outer shell encloses positive volume and its voids negative
          * volume. Writers do not always orient void shells (or even the outer
-         * one) that way; the shell's own signed volume tells, and the whole shell
-         * is turned over when it disagrees. */
-        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri) {
-            double vol = 0, org[3] = {0, 0, 0};
-            const uint32_t *t0 = out->tris + 3 * shell_first_tri;
-            for (int k = 0; k < 3; k++) org[k] = out->verts[3 * t0[0] + k];
-            for (size_t t = shell_first_tri; t < out->n_tris; t++) {
-                const uint32_t *tr = out->tris + 3 * t;
-                const double *A = out->verts + 3 * tr[0], *B = out->verts + 3 * tr[1], *C = out->verts + 3 * tr[2];
-                double a[3], bb[3], cc[3];
-                for (int k = 0; k < 3; k++) { a[k] = A[k] - org[k]; bb[k] = B[k] - org[k]; cc[k] = C[k] - org[k]; }
-                vol += a[0] * (bb[1] * cc[2] - bb[2] * cc[1]) - a[1] * (bb[0] * cc[2] - bb[2] * cc[0]) +
-                       a[2] * (bb[0] * cc[1] - bb[1] * cc[0]);
-            }
-            if ((si == 0 && vol < 0) || (si > 0 && vol > 0))
-                for (size_t t = shell_first_tri; t < out->n_tris; t++) {
-                    uint32_t x = out->tris[3 * t + 1];
-                    out->tris[3 * t + 1] = out->tris[3 * t + 2];
-                    out->tris[3 * t + 2] = x;
-                }
+         * one, or single faces) that way: the triangles are oriented consistently
+         * across shared edges, and each piece of the shell is turned over when its
+         * signed volume disagrees. */
+        if (so->kind == BREP_SOLID && out->n_tris > shell_first_tri &&
+            mesh_orient_range(out, shell_first_tri, si == 0 ? 1 : -1) < 0) {
+            st = SL_ERR_NOMEM;
+            goto out;
         }
     }
+    if (rep) {
+        double da, dv;
+        if (sum_corr(&c, solid_first_tri, &da, &dv)) { st = SL_ERR_NOMEM; goto out; }
+        rep->area_corr_mm2 += da;
+        if (so->kind == BREP_SOLID) rep->volume_corr_mm3 += dv;
+    }
 out:
-    free(c.vmap); free(c.efirst); free(c.ecount); free(c.ids.v); free(ts.v);
+    free(c.vmap); free(c.efirst); free(c.ecount); free(c.ids.v); free(ts.v); free(c.corr);
     return st;
 }
 
@@ -1008,7 +1162,9 @@ sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_f
     mesh *cache = calloc(b->n_solids + 1, sizeof *cache);
     if (!cache) return SL_ERR_NOMEM;
     uint8_t *done = calloc(b->n_solids + 1, 1);
-    if (!done) { free(cache); return SL_ERR_NOMEM; }
+    double *corr_a = calloc(2 * (b->n_solids + 1), sizeof *corr_a);
+    if (!done || !corr_a) { free(cache); free(done); free(corr_a); return SL_ERR_NOMEM; }
+    double *corr_v = corr_a + b->n_solids + 1;
     sl_status st = SL_OK;
     for (size_t i = 0; i < b->n_instances && st == SL_OK; i++) {
         if (inst_first_tri) inst_first_tri[i] = out->n_tris;
@@ -1016,10 +1172,14 @@ sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_f
         if (s >= b->n_solids) continue;
         if (!done[s]) {
             mesh_init(&cache[s]);
+            double a0 = rep ? rep->area_corr_mm2 : 0, v0 = rep ? rep->volume_corr_mm3 : 0;
             st = tess_solid(b, s, o, &cache[s], rep);
+            if (rep) { corr_a[s] = rep->area_corr_mm2 - a0; corr_v[s] = rep->volume_corr_mm3 - v0; }
             done[s] = 1;
             if (st) break;
         } else if (rep) {
+            rep->area_corr_mm2 += corr_a[s];
+            rep->volume_corr_mm3 += corr_v[s];
             /* count faces of repeated instances too */
             const brep_solid *so = &b->solids[s];
             for (uint32_t k = 0; k < so->n_shells; k++) rep->n_faces += b->shells[so->first_shell + k].n_faces;
@@ -1041,5 +1201,6 @@ sl_status tess_brep(const brep *b, const tess_opts *o, mesh *out, size_t *inst_f
     for (size_t s = 0; s < b->n_solids; s++) if (done[s]) mesh_release(&cache[s]);
     free(cache);
     free(done);
+    free(corr_a);
     return st;
 }

@@ -4,9 +4,11 @@
  * solids within 1 %, bounding box within 0.5 % of its diagonal, closed solids
  * watertight. Same deflection as the reference (0.001 x bbox diagonal, 0.5 rad).
  *
- * The floors below are regression guards at the level reached so far; issue 4's
- * targets (99 / 97 / 97 / 99 / 95 %) are printed next to them; only renderability
- * meets its target so far.
+ * The floors below are regression guards at the level reached so far (full corpus:
+ * 99.7 / 97.0 / 98.0 / 99.0 / 96.8 %; small files: 100 / 99.1 / 100 / 99.1 / 100 %);
+ * issue 4's targets (99 / 97 / 97 / 99 / 95 %) are printed next to them; all are
+ * met. Area and volume are the mesh's plus the exact-minus-
+ * mesh corrections of tess_report, as `steplm props` reports them.
  * `--small` runs only files under 60 kB (the ASan build runs that). */
 #include <math.h>
 #include <stdlib.h>
@@ -77,7 +79,7 @@ static void measure(const char *path, res *r) {
         mesh_props p;
         mesh_compute_props(&m, &p);
         r->renderable = m.n_tris > 0;
-        r->area = p.area_mm2;
+        r->area = p.area_mm2 + rep.area_corr_mm2;   /* as `steplm props` reports it */
         memcpy(r->bb, p.bbox_mm, sizeof r->bb);
         for (size_t i = 0; i < b->n_wire_pts; i++) {   /* wireframe extent, as OCCT's box */
             double c[3] = {b->wire_pts[i].x, b->wire_pts[i].y, b->wire_pts[i].z};
@@ -99,6 +101,7 @@ static void measure(const char *path, res *r) {
             r->volume += q.volume_mm3;
             tight &= q.watertight;
         }
+        r->volume += rep.volume_corr_mm3;
         r->watertight = r->closed && tight;
     }
     free(first);
@@ -167,16 +170,16 @@ int main(int argc, char **argv) {
 #define PCT(a, b) ((b) ? 100.0 * (double)(a) / (double)(b) : 100.0)
     fprintf(stderr, "files %zu%s\n", n, small ? " (small)" : "");
     fprintf(stderr, "renderable agreement %.1f%% (issue target 99)\n", PCT(agree, n));
-    fprintf(stderr, "area within 0.5%%     %.1f%% of %zu (target 97)\n", PCT(aok, an), an);
-    fprintf(stderr, "volume within 1%%     %.1f%% of %zu (target 97)\n", PCT(vok, vn), vn);
-    fprintf(stderr, "bbox within 0.5%%     %.1f%% of %zu (target 99)\n", PCT(bok, bn), bn);
-    fprintf(stderr, "watertight           %.1f%% of %zu (target 95)\n", PCT(wok, wn), wn);
+    fprintf(stderr, "area within 0.5%%     %.1f%% of %zu (floor %g, issue target 97)\n", PCT(aok, an), an, small ? 99 : 96.9);
+    fprintf(stderr, "volume within 1%%     %.1f%% of %zu (floor %g, issue target 97)\n", PCT(vok, vn), vn, small ? 99.5 : 97.5);
+    fprintf(stderr, "bbox within 0.5%%     %.1f%% of %zu (floor %g, issue target 99)\n", PCT(bok, bn), bn, small ? 99 : 98.9);
+    fprintf(stderr, "watertight           %.1f%% of %zu (floor %g, issue target 95)\n", PCT(wok, wn), wn, small ? 99.5 : 96.5);
     /* regression floors (see the file comment) */
-    CHECK(PCT(agree, n) >= 99);                  /* issue target 99: met */
-    CHECK(PCT(aok, an) >= (small ? 96 : 93));
-    CHECK(PCT(vok, vn) >= (small ? 93 : 94));
-    CHECK(PCT(bok, bn) >= (small ? 97 : 97));
-    CHECK(PCT(wok, wn) >= (small ? 97 : 88));
+    CHECK(PCT(agree, n) >= 99);                       /* issue target 99: met */
+    CHECK(PCT(aok, an) >= (small ? 99 : 96.9));       /* issue target 97: met */
+    CHECK(PCT(vok, vn) >= (small ? 99.5 : 97.5));     /* issue target 97: met */
+    CHECK(PCT(bok, bn) >= (small ? 99 : 98.9));       /* issue target 99: met */
+    CHECK(PCT(wok, wn) >= (small ? 99.5 : 96.5));     /* issue target 95: met */
     free(out);
     free(rows);
     return test_finish("brep_corpus");

@@ -181,6 +181,22 @@ def gen_sphere():
     s.write('sphere', [f])
 
 
+def gen_cut_sphere():
+    # sphere r 7 with the cap x > 4 cut off by the plane x = 4: the spherical face
+    # is the sphere minus a disk-like cap, holds both poles and meets the seam of
+    # the default (u, v) range; one circle of radius sqrt(33) bounds both faces
+    s = Step()
+    r, d = 7.0, 4.0
+    rho = math.sqrt(r * r - d * d)
+    v = s.vertex((d, 0, rho))
+    # axis -x: walking it keeps the big part on the left, seen from outside
+    c = s.circle_edge(v, (d, 0, 0), rho, z=(-1, 0, 0), x=(0, 0, 1))
+    surf = s.add("SPHERICAL_SURFACE('',%s,%.17g)" % (s.ax((0, 0, 0)), r))
+    f = s.face([s.loop([s.oe(c, True)])], surf)
+    cap = s.face([s.loop([s.oe(c, False)])], s.add("PLANE('',%s)" % s.ax((d, 0, 0), (1, 0, 0), (0, 1, 0))))
+    s.write('cut_sphere', [f, cap])
+
+
 def gen_torus():
     s = Step()
     R, r = 10.0, 3.0
@@ -241,6 +257,7 @@ if __name__ == '__main__':
     gen_cylinder()
     gen_cone()
     gen_sphere()
+    gen_cut_sphere()
     gen_torus()
     for n in (1, 3):
         write_plate(n)
