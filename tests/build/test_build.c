@@ -207,9 +207,9 @@ static void check_arcs(void) {
     CHECK(build_extrude_ex(b, p, 10, 0, BUILD_EDGE_FILLET, 6, BUILD_EDGE_SHARP, 0, &s, &err) == SL_ERR_INVALID);
     build_profile_free(p);
     /* ellipse 4 x 2 centred 20 from the axis, revolved: a surface of revolution of a
-     * closed curve (Pappus: V = 2 pi 20 pi a b). Exact values only: the tessellator does
-     * not yet mesh revolutions of closed curves (no v period); OpenCASCADE reads it as a
-     * valid solid with V = 3158.2734 (checked by hand). */
+     * closed curve (Pappus: V = 2 pi 20 pi a b). Exact values here; its mesh (v periodic
+     * along the profile) is checked in tests/brep/test_brep_apex.c; OpenCASCADE reads it
+     * as a valid solid with V = 3158.2734 (checked by hand). */
     geom_frame xz = geom_frame_make(v3(0, 0, 0), v3(0, -1, 0), v3(1, 0, 0));
     p = build_profile_new(&xz);
     build_profile_ellipse(p, 20, 0, 4, 2, 0, &err);
