@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -72,6 +73,8 @@ static void run_sample(sample *s, size_t points, const metrics_align_params *ap0
     s->is_step = metrics_cli_is_step(s->pred_path);
     if (s->is_step) s->ent_pred = step_entities(s->pred_path, &s->complete);
     mesh m[2];
+    mesh_init(&m[0]);
+    mesh_init(&m[1]);   /* both, so that the cleanup below is safe when the first load fails */
     double *pts[2] = {NULL, NULL};
     size_t np[2] = {0, 0};
     sl_err err;
@@ -79,7 +82,6 @@ static void run_sample(sample *s, size_t points, const metrics_align_params *ap0
     const char *paths[2] = {s->gt_path, s->pred_path};
     s->status = 0;
     for (int k = 0; k < 2 && !s->status; k++) {
-        mesh_init(&m[k]);
         if (metrics_cli_load(paths[k], &m[k], &err) ||
             metrics_points_from_mesh(&m[k], points, 0, ap0->seed + (uint64_t)k, &pts[k], &np[k], &err)) {
             char line[1024];
@@ -169,6 +171,15 @@ static int run(int argc, char **argv) {
     metrics_align_params ap;
     if (metrics_cli_align_params(align, &ap)) return cli_usage_error("eval", "unknown --align '%s'", align);
     ap.seed = seed;
+    struct stat st;
+    if (stat(gt_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "steplm eval: error: '%s' is not a directory\n", gt_dir);
+        return CLI_FAIL;
+    }
+    if (stat(pred_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "steplm eval: error: '%s' is not a directory\n", pred_dir);
+        return CLI_FAIL;
+    }
     char **gtf = NULL, **prf = NULL;
     char *dirs[1];
     dirs[0] = (char *)gt_dir;
