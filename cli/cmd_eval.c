@@ -171,12 +171,12 @@ static int run(int argc, char **argv) {
     metrics_align_params ap;
     if (metrics_cli_align_params(align, &ap)) return cli_usage_error("eval", "unknown --align '%s'", align);
     ap.seed = seed;
-    struct stat st;
-    if (stat(gt_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    struct stat dst;
+    if (stat(gt_dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
         fprintf(stderr, "steplm eval: error: '%s' is not a directory\n", gt_dir);
         return CLI_FAIL;
     }
-    if (stat(pred_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(pred_dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
         fprintf(stderr, "steplm eval: error: '%s' is not a directory\n", pred_dir);
         return CLI_FAIL;
     }
