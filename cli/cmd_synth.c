@@ -98,6 +98,11 @@ static void meta_split(const char *meta, char *out, size_t n) {
 
 static int run_verify(const char *dir, unsigned sh_i, unsigned sh_n, int json) {
     static const char *const exts[] = {".step", NULL};
+    struct stat dst;
+    if (stat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+        fprintf(stderr, "steplm synth: error: '%s' is not a corpus directory\n", dir);
+        return CLI_FAIL;
+    }
     char *args[1] = {(char *)dir};
     char **files;
     long nf = cli_collect_files(args, 1, exts, &files);

@@ -210,7 +210,7 @@ sl_status sl_file_write_atomic(const char *path, const void *data, size_t n, sl_
     snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
-        sl_status s = sl_err_set(err, SL_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+        sl_status s = sl_err_set(err, SL_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
         free(tmp);
         return s;
     }
