@@ -26,7 +26,7 @@ static int cmp_d(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     lm_config c = {4096, 256, 6, 8, 8, 688, 1024, 0, 10000.0f, 1e-5f};
-    int batch = 4, steps = 10, warm = 2, gen = 512, prompt = 16, samples = 1;
+    int batch = 4, steps = 10, warm = 2, gen = 512, prompt = 16, samples = 1, bf16 = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i];
         int v = atoi(argv[i + 1]);
@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--gen")) gen = v;
         else if (!strcmp(a, "--prompt")) prompt = v;
         else if (!strcmp(a, "--samples")) samples = v;
+        else if (!strcmp(a, "--bf16")) bf16 = v;
         else { fprintf(stderr, "bench_lm: unknown option %s\n", a); return 2; }
     }
     sl_err err;
@@ -95,13 +96,14 @@ int main(int argc, char **argv) {
         o.temperature = 0;
         o.max_new = gen;
         o.n_samples = samples;
+        o.bf16_weights = bf16;
         lm_generation g;
         if (lm_generate(m, pr, prompt, &o, &g, &err)) { fprintf(stderr, "bench_lm: %s\n", err.msg); return 1; }
         double tps = g.n_decoded / g.decode_s;
         double flop = 0;
         for (int t = prompt; t < prompt + gen - 1; t++) flop += 2 * n_mm + 4.0 * c.n_layer * c.d * (t + 1);
-        printf(", \"decode\": {\"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f}",
-               prompt, gen, samples, g.prefill_s * 1e3, tps, samples * flop / g.decode_s / 1e9);
+        printf(", \"decode\": {\"weights\": \"%s\", \"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f}",
+               bf16 ? "bf16" : "f32", prompt, gen, samples, g.prefill_s * 1e3, tps, samples * flop / g.decode_s / 1e9);
         lm_generation_release(&g);
         free(pr);
     }

@@ -205,6 +205,8 @@ typedef struct lm_sample_opts {
     const char *const *stop_strings; int n_stop;  /* end when decoded text ends with one */
     const lm_tokenizer *tok;/* needed for stop strings */
     lm_logits_hook hook; void *hook_ctx;
+    int bf16_weights;       /* 1: decode with a bf16 copy of the weights (weight-only: activations,
+                               sums, cache stay fp32); half the memory traffic per token. 0: fp32 */
 } lm_sample_opts;
 
 void lm_sample_opts_default(lm_sample_opts *o);

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <cblas.h>
 #include <omp.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #include "lm/internal.h"
 
@@ -71,11 +74,56 @@ static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
     return 0;
 }
 
+/* Weights as decoding reads them: fp32 views of the master weights, or a bf16
+ * copy made for this generation (lm_sample_opts.bf16_weights). */
+typedef struct dec_weights {
+    lm_wref *w;               /* (L, 7) in lm_lora_dims kind order */
+    lm_wref head;
+    uint16_t *buf;            /* the bf16 copy, or NULL */
+} dec_weights;
+
+static void dw_free(dec_weights *dw) { free(dw->w); free(dw->buf); }
+
+static int dw_init(dec_weights *dw, lm_model *m, int bf16) {
+    int L = m->c.n_layer;
+    memset(dw, 0, sizeof *dw);
+    dw->w = calloc((size_t)L * 7, sizeof(lm_wref));
+    if (!dw->w) return -1;
+    size_t total = (size_t)m->c.vocab * m->c.d;
+    for (int k = 0; k < 7; k++) {
+        int in, out;
+        lm_lora_dims(m, k, &in, &out);
+        total += (size_t)L * in * out;
+    }
+    if (bf16 && !(dw->buf = malloc(sizeof(uint16_t) * total))) { free(dw->w); return -1; }
+    uint16_t *at = dw->buf;
+    for (int l = 0; l < L; l++)
+        for (int k = 0; k < 7; k++) {
+            int in, out;
+            lm_lora_dims(m, k, &in, &out);
+            const float *src = lm_base_weight(m, k, l);
+            if (bf16) {
+                lm_bf16_from_f32(at, src, (size_t)in * out);
+                dw->w[l * 7 + k].bf16 = at;
+                at += (size_t)in * out;
+            } else dw->w[l * 7 + k].f32 = src;
+        }
+    if (bf16) { lm_bf16_from_f32(at, m->p.lm_head, (size_t)m->c.vocab * m->c.d); dw->head.bf16 = at; }
+    else dw->head.f32 = m->p.lm_head;
+    return 0;
+}
+
+/* up to this many rows go through the matvec kernels (weights streamed once,
+ * reused from L1 across rows); more rows (prefill, large G) through sgemm on
+ * the fp32 master weights */
+#define MV_MAX_ROWS 16
+
 /* y = x W^T (+ LoRA) for inference */
-static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, float *y, int N) {
+static void proj(lm_model *m, infer_ws *w, const dec_weights *dw, int kind, int l, const float *x, float *y, int N) {
     int in, out;
     lm_lora_dims(m, kind, &in, &out);
-    lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
+    if (N <= MV_MAX_ROWS) lm_mv(&dw->w[l * 7 + kind], x, y, N, in, out, w->n_thr);
+    else lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
     if (m->lora_r) {
         int r = m->lora_r;
         const float *A = m->lp.a[kind] + (size_t)l * r * in, *B = m->lp.b[kind] + (size_t)l * out * r;
@@ -84,9 +132,59 @@ static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, floa
     }
 }
 
+/* One query row of one head over np cached positions (key j at kb + j kvd):
+ * scores, softmax, weighted sum of values into y[hd]. sc: np floats. */
+static void attend_row(const float *q, const float *kb, const float *vb, int kvd, int np, int hd, float scale,
+                       float *sc, float *y) {
+#ifdef __AVX512F__
+    if (hd % 16 == 0 && hd <= 128) {
+        int nv = hd / 16;
+        __m512 qr[8], acc[8];
+        for (int u = 0; u < nv; u++) qr[u] = _mm512_mul_ps(_mm512_loadu_ps(q + 16 * u), _mm512_set1_ps(scale));
+        for (int j = 0; j < np; j++) {
+            const float *kj = kb + (size_t)j * kvd;
+            __m512 a = _mm512_mul_ps(qr[0], _mm512_loadu_ps(kj));
+            for (int u = 1; u < nv; u++) a = _mm512_fmadd_ps(qr[u], _mm512_loadu_ps(kj + 16 * u), a);
+            sc[j] = _mm512_reduce_add_ps(a);
+        }
+        float mx = -INFINITY;
+        for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
+#pragma omp simd
+        for (int j = 0; j < np; j++) sc[j] = lm_expf(sc[j] - mx);
+        float sum = 0.0f;
+        for (int j = 0; j < np; j++) sum += sc[j];
+        for (int u = 0; u < nv; u++) acc[u] = _mm512_setzero_ps();
+        for (int j = 0; j < np; j++) {
+            const float *vj = vb + (size_t)j * kvd;
+            __m512 pj = _mm512_set1_ps(sc[j]);
+            for (int u = 0; u < nv; u++) acc[u] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vj + 16 * u), acc[u]);
+        }
+        __m512 inv = _mm512_set1_ps(1.0f / sum);
+        for (int u = 0; u < nv; u++) _mm512_storeu_ps(y + 16 * u, _mm512_mul_ps(acc[u], inv));
+        return;
+    }
+#endif
+    for (int j = 0; j < np; j++) {
+        const float *kj = kb + (size_t)j * kvd;
+        float a = 0.0f;
+        for (int e = 0; e < hd; e++) a += q[e] * scale * kj[e];
+        sc[j] = a;
+    }
+    float mx = -INFINITY;
+    for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
+    float sum = 0.0f;
+    for (int j = 0; j < np; j++) { sc[j] = lm_expf(sc[j] - mx); sum += sc[j]; }
+    for (int e = 0; e < hd; e++) y[e] = 0.0f;
+    for (int j = 0; j < np; j++) {
+        const float *vj = vb + (size_t)j * kvd;
+        for (int e = 0; e < hd; e++) y[e] += sc[j] * vj[e];
+    }
+    for (int e = 0; e < hd; e++) y[e] /= sum;
+}
+
 /* Run N rows (token tok[i], cache slot slot[i], position pos[i]); logits for
  * the last n_out rows land in w->logits (n_out, V). */
-static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
+static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
                          const int *pos, int N, int n_out) {
     const lm_config *c = &m->c;
     int d = c->d, f = c->ffn, kvd = m->kvd, H = c->n_head, hd = m->hd, grp = H / c->n_kv_head;
@@ -95,9 +193,9 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
     for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
     for (int l = 0; l < c->n_layer; l++) {
         lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
-        proj(m, w, 0, l, w->hn, w->q, N);
-        proj(m, w, 1, l, w->hn, w->k, N);
-        proj(m, w, 2, l, w->hn, w->v, N);
+        proj(m, w, dw, 0, l, w->hn, w->q, N);
+        proj(m, w, dw, 1, l, w->hn, w->k, N);
+        proj(m, w, dw, 2, l, w->hn, w->v, N);
         lm_rope(w->q, N, d, H, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         lm_rope(w->k, N, kvd, c->n_kv_head, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         float *kl = kc->k + (size_t)l * kc->G * kc->S * kvd, *vl = kc->v + (size_t)l * kc->G * kc->S * kvd;
@@ -113,30 +211,24 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
             const float *qv = w->q + (size_t)i * d + (size_t)h * hd;
             const float *kb = kl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
             const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
-            /* scores over the slot's keys, softmax, weighted sum of values */
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, np, hd, scale, kb, kvd, qv, 1, 0.0f, sc, 1);
-            float mx = -INFINITY;
-            for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
-            float sum = 0.0f;
-            for (int j = 0; j < np; j++) { sc[j] = lm_expf(sc[j] - mx); sum += sc[j]; }
-            float *yv = w->y + (size_t)i * d + (size_t)h * hd;
-            cblas_sgemv(CblasRowMajor, CblasTrans, np, hd, 1.0f / sum, vb, kvd, sc, 1, 0.0f, yv, 1);
+            attend_row(qv, kb, vb, kvd, np, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
         }
-        proj(m, w, 3, l, w->y, w->hn, N);
+        proj(m, w, dw, 3, l, w->y, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
         lm_rmsnorm_fwd(w->x, p->mlp_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
-        proj(m, w, 4, l, w->hn, w->h1, N);
-        proj(m, w, 5, l, w->hn, w->h3, N);
+        proj(m, w, dw, 4, l, w->hn, w->h1, N);
+        proj(m, w, dw, 5, l, w->hn, w->h3, N);
         for (size_t i = 0; i < (size_t)N * f; i++) {
             float z = w->h1[i];
             w->h1[i] = z / (1.0f + lm_expf(-z)) * w->h3[i];
         }
-        proj(m, w, 6, l, w->h1, w->hn, N);
+        proj(m, w, dw, 6, l, w->h1, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
     }
     const float *xo = w->x + (size_t)(N - n_out) * d;
     lm_rmsnorm_fwd(xo, p->norm, w->hn, NULL, n_out, d, c->norm_eps);
-    lm_mm_xwt(w->hn, p->lm_head, w->logits, n_out, d, c->vocab, 0.0f);
+    if (n_out <= MV_MAX_ROWS) lm_mv(&dw->head, w->hn, w->logits, n_out, d, c->vocab, w->n_thr);
+    else lm_mm_xwt(w->hn, p->lm_head, w->logits, n_out, d, c->vocab, 0.0f);
 }
 
 /* ---- sampler --------------------------------------------------------------- */
@@ -235,6 +327,10 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     int ok = kc.k && kc.v && slot && pos && live && tok && scratch && lg && rng && text && seen && out->tokens &&
              out->n_tokens && out->stop_reason;
     if (ok && ws_init(&w, m, wrows, S)) ok = 0;
+    dec_weights dw = {0};
+    double t_conv = sl_time_sec();   /* the bf16 copy counts as prefill time */
+    if (ok && dw_init(&dw, m, o->bf16_weights)) { ws_free(&w); ok = 0; }
+    t_conv = sl_time_sec() - t_conv;
     for (int g = 0; ok && g < G; g++) {
         out->tokens[g] = malloc(sizeof(int32_t) * (max_new + 1));
         seen[g] = malloc(sizeof(int32_t) * (n_prompt + max_new + 1));
@@ -255,7 +351,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
 
     double t0 = sl_time_sec();
     for (int i = 0; i < n_prompt; i++) { slot[i] = 0; pos[i] = i; tok[i] = prompt[i]; }
-    forward_rows(m, &kc, &w, tok, slot, pos, n_prompt, 1);
+    forward_rows(m, &dw, &kc, &w, tok, slot, pos, n_prompt, 1);
     for (int l = 0; l < c->n_layer; l++)
         for (int g = 1; g < G; g++) {
             size_t base = (size_t)l * G * S * m->kvd, n = (size_t)n_prompt * m->kvd;
@@ -263,7 +359,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
             memcpy(kc.v + base + (size_t)g * S * m->kvd, kc.v + base, sizeof(float) * n);
         }
     double t1 = sl_time_sec();
-    out->prefill_s = t1 - t0;
+    out->prefill_s = t1 - t0 + t_conv;
     /* the first token of every sample comes from the prompt's last logits */
     int n_live = 0;
     for (int g = 0; g < G; g++) live[n_live++] = g;
@@ -308,7 +404,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
             for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
             break;
         }
-        forward_rows(m, &kc, &w, tok, slot, pos, n_live, n_live);
+        forward_rows(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
         out->n_decoded += n_live;
         cur_pos++;
     }
@@ -317,5 +413,6 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     for (int g = 0; g < G; g++) { free(seen[g]); sl_buf_release(&text[g]); }
     free(seen); free(text);
     ws_free(&w);
+    dw_free(&dw);
     return SL_OK;
 }
