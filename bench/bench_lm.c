@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cblas.h>
 
 #include "steplm/lm.h"
@@ -98,12 +99,17 @@ int main(int argc, char **argv) {
         o.n_samples = samples;
         o.bf16_weights = bf16;
         lm_generation g;
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
         if (lm_generate(m, pr, prompt, &o, &g, &err)) { fprintf(stderr, "bench_lm: %s\n", err.msg); return 1; }
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+        double cpu_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
         double tps = g.n_decoded / g.decode_s;
         double flop = 0;
         for (int t = prompt; t < prompt + gen - 1; t++) flop += 2 * n_mm + 4.0 * c.n_layer * c.d * (t + 1);
-        printf(", \"decode\": {\"weights\": \"%s\", \"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f}",
-               bf16 ? "bf16" : "f32", prompt, gen, samples, g.prefill_s * 1e3, tps, samples * flop / g.decode_s / 1e9);
+        printf(", \"decode\": {\"weights\": \"%s\", \"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f, \"cpu_s\": %.4f, \"tokens_per_cpu_s\": %.1f, \"gb_per_s\": %.2f}",
+               bf16 ? "bf16" : "f32", prompt, gen, samples, g.prefill_s * 1e3, tps, samples * flop / g.decode_s / 1e9, cpu_s,
+               g.n_decoded / cpu_s, (double)(gen - 1) * n_mm * (bf16 ? 2 : 4) / g.decode_s / 1e9);
         lm_generation_release(&g);
         free(pr);
     }

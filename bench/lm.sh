@@ -6,7 +6,8 @@
 #      WAIT (seconds tiny_lm.py may wait for a quiet CPU, default 60), BUILD (build dir)
 # Training: both with 2 threads (torch.set_num_threads(2) + OpenBLAS 2 threads;
 # steplm OMP_NUM_THREADS=2). Decode: torch's best setting (1 thread, per the
-# anchors); steplm at 1 and 2 threads. Prints tokens/s, GFLOP/s and the ratios.
+# anchors); steplm at 1 and 2 threads, fp32 and bf16 weights. Prints tokens/s,
+# tokens per CPU-second, GFLOP/s, the foreign CPU load of each run and the ratios.
 set -e
 cd "$(dirname "$0")/.."
 CFG=${1:-cfg1}
@@ -35,17 +36,23 @@ env $TORCH_ENV OPENBLAS_NUM_THREADS=2 /usr/bin/python3 $PEER $A --steps "$STEPS"
     --max-wait "$WAIT" --quiet --json "$T/t_train.json" 2>/dev/null; L2=$(load)
 echo "torch  train done (load -> $L2)"
 fi
-OMP_NUM_THREADS=1 "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" > "$T/s_dec1.json" 2>/dev/null
-OMP_NUM_THREADS=2 "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" > "$T/s_dec2.json" 2>/dev/null
+# Decode: every engine waits for a quiet CPU the same way (at most WAIT s,
+# tiny_lm.py's rule, via bench/py/metered.py) and is metered; steplm runs
+# before and after the peer (fp32 and bf16 weights, 1 and 2 threads).
+M="env PYTHONPATH=bench/py /usr/bin/python3 bench/py/metered.py $WAIT"
+sdec() { OMP_NUM_THREADS=$2 $M "$T/$1.json" -- "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" --bf16 $3; }
+L3=$(load)
+sdec s_f32_1 1 0; sdec s_bf16_1 1 1; sdec s_bf16_2 2 1; sdec s_f32_2 2 0
 env $TORCH_ENV OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $PEER $A --steps 0 --gen "$GEN" --threads 1 \
-    --max-wait "$WAIT" --quiet --json "$T/t_dec.json" 2>/dev/null; L3=$(load)
-echo "decode done (load -> $L3)"
+    --max-wait "$WAIT" --quiet --json "$T/t_dec.json" 2>/dev/null
+sdec s_bf16_1b 1 1; sdec s_f32_1b 1 0
+L4=$(load)
+echo "decode done (load $L3 -> $L4)"
 /usr/bin/python3 - "$T" <<'PY'
-import json, sys
+import json, sys, os
 d = sys.argv[1]
 j = lambda n: json.load(open(f"{d}/{n}.json"))
-import os
-s1, s2, td = j("s_dec1"), j("s_dec2"), j("t_dec")
+ncpu = os.cpu_count()
 tr_s = tr_t = float("nan")
 st = {"train": {"gflops": float("nan")}}
 if os.path.exists(f"{d}/t_train.json"):
@@ -53,11 +60,26 @@ if os.path.exists(f"{d}/t_train.json"):
     tr_s, tr_t = st["train"]["tokens_per_s"], tt["train"]["tokens_per_s"]
     print(f"train  steplm {tr_s:8.1f} tok/s {st['train']['gflops']:6.1f} GFLOP/s | torch {tr_t:8.1f} tok/s "
           f"{tt['train']['gflops_per_s']:6.1f} GFLOP/s (foreign load {tt['cpu_load_train']['foreign_frac']:.0%}) | ratio {tr_s / tr_t:.2f}x")
-dbest = max(s1["decode"]["tokens_per_s"], s2["decode"]["tokens_per_s"])
+td = j("t_dec")
 dt = td["infer"]["tokens_per_s"]
-print(f"decode steplm {s1['decode']['tokens_per_s']:8.1f} tok/s (1 thread) {s2['decode']['tokens_per_s']:8.1f} (2 threads) "
-      f"{max(s1['decode']['gflops'], s2['decode']['gflops']):5.2f} GFLOP/s | torch {dt:8.1f} tok/s "
-      f"(foreign load {td['cpu_load_infer']['foreign_frac']:.0%}) | ratio {dbest / dt:.2f}x")
-print(json.dumps({"train_ratio": tr_s / tr_t, "decode_ratio": dbest / dt, "steplm_train_tok_s": tr_s, "torch_train_tok_s": tr_t,
-                  "steplm_decode_tok_s": dbest, "torch_decode_tok_s": dt, "steplm_train_gflops": st["train"]["gflops"]}))
+tl = td["cpu_load_infer"]
+t_cpu = td["infer"]["decode_tokens"] / (tl["self_frac"] * tl["wall_s"] * ncpu)
+print(f"decode torch        1 thread : {dt:7.1f} tok/s {t_cpu:7.1f} tok/CPU-s  foreign load {tl['foreign_frac']:4.0%} "
+      f"(waited {td.get('waited_infer_s', 0):.0f} s)")
+res = {"torch_decode_tok_s": dt, "torch_decode_tok_cpu_s": t_cpu}
+for n, what in [("s_f32_1", "fp32, 1 thread "), ("s_f32_2", "fp32, 2 threads"), ("s_bf16_1", "bf16, 1 thread "),
+                ("s_bf16_2", "bf16, 2 threads"), ("s_bf16_1b", "bf16, 1 thread "), ("s_f32_1b", "fp32, 1 thread ")]:
+    s = j(n)
+    de, cl = s["decode"], s["cpu_load"]
+    print(f"decode steplm {what}: {de['tokens_per_s']:7.1f} tok/s {de['tokens_per_cpu_s']:7.1f} tok/CPU-s  "
+          f"foreign load {cl['foreign_frac']:4.0%} (waited {s['waited_s']:.0f} s)  {de['gflops']:5.2f} GFLOP/s "
+          f"{de['gb_per_s']:5.2f} GB/s weights | ratio {de['tokens_per_s'] / dt:.2f}x, per CPU-s {de['tokens_per_cpu_s'] / t_cpu:.2f}x"
+          + ("  (after torch)" if n.endswith("b") else ""))
+    res[n] = de["tokens_per_s"]
+best = lambda *ns: max(res[n] for n in ns)
+print(f"decode ratio (best steplm / torch): fp32 {best('s_f32_1', 's_f32_2', 's_f32_1b') / dt:.2f}x, "
+      f"bf16 {best('s_bf16_1', 's_bf16_2', 's_bf16_1b') / dt:.2f}x")
+res.update({"train_ratio": tr_s / tr_t, "steplm_train_tok_s": tr_s, "torch_train_tok_s": tr_t,
+            "steplm_train_gflops": st["train"]["gflops"]})
+print(json.dumps(res))
 PY

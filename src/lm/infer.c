@@ -42,7 +42,9 @@ void lm_generation_release(lm_generation *g) {
 
 typedef struct kv_cache {
     int G, S;                 /* slots, positions per slot */
-    float *k, *v;             /* (L, G, S, kvd) */
+    float *k;                 /* (L, G, n_kv_head, head_dim, S): keys transposed, so that the
+                                 scores of 16 positions are one vector per head dimension */
+    float *v;                 /* (L, G, S, kvd) */
 } kv_cache;
 
 typedef struct infer_ws {
@@ -132,29 +134,53 @@ static void proj(lm_model *m, infer_ws *w, const dec_weights *dw, int kind, int 
     }
 }
 
-/* One query row of one head over np cached positions (key j at kb + j kvd):
- * scores, softmax, weighted sum of values into y[hd]. sc: np floats. */
-static void attend_row(const float *q, const float *kb, const float *vb, int kvd, int np, int hd, float scale,
+/* One query row of one head over np cached positions (key element e of
+ * position j at kt[e S + j], value j at vb + j kvd): scores, softmax,
+ * weighted sum of values into y[hd]; q is scaled in place. sc: np floats. Every score is the same
+ * chain of multiply-adds over e whatever np is. */
+static void attend_row(float *q, const float *kt, int S, const float *vb, int kvd, int np, int hd, float scale,
                        float *sc, float *y) {
+    float *qs = q;            /* scaled in place (the query is not needed afterwards) */
+    for (int e = 0; e < hd; e++) qs[e] = q[e] * scale;
+    int j = 0;
+#ifdef __AVX512F__
+    for (; j + 64 <= np; j += 64) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int e = 0; e < hd; e++) {
+            const float *ke = kt + (size_t)e * S + j;
+            __m512 qe = _mm512_set1_ps(qs[e]);
+            a0 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke), a0);
+            a1 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 16), a1);
+            a2 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 32), a2);
+            a3 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 48), a3);
+        }
+        _mm512_storeu_ps(sc + j, a0); _mm512_storeu_ps(sc + j + 16, a1);
+        _mm512_storeu_ps(sc + j + 32, a2); _mm512_storeu_ps(sc + j + 48, a3);
+    }
+    for (; j < np; j += 16) {
+        __mmask16 mk = np - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (np - j)) - 1u);
+        __m512 a0 = _mm512_setzero_ps();
+        for (int e = 0; e < hd; e++)
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(qs[e]), _mm512_maskz_loadu_ps(mk, kt + (size_t)e * S + j), a0);
+        _mm512_mask_storeu_ps(sc + j, mk, a0);
+    }
+#else
+    for (j = 0; j < np; j++) sc[j] = 0.0f;
+    for (int e = 0; e < hd; e++)
+        for (j = 0; j < np; j++) sc[j] += qs[e] * kt[(size_t)e * S + j];
+#endif
+    float mx = -INFINITY;
+    for (j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
+#pragma omp simd
+    for (j = 0; j < np; j++) sc[j] = lm_expf(sc[j] - mx);
+    float sum = 0.0f;
+    for (j = 0; j < np; j++) sum += sc[j];
 #ifdef __AVX512F__
     if (hd % 16 == 0 && hd <= 128) {
         int nv = hd / 16;
-        __m512 qr[8], acc[8];
-        for (int u = 0; u < nv; u++) qr[u] = _mm512_mul_ps(_mm512_loadu_ps(q + 16 * u), _mm512_set1_ps(scale));
-        for (int j = 0; j < np; j++) {
-            const float *kj = kb + (size_t)j * kvd;
-            __m512 a = _mm512_mul_ps(qr[0], _mm512_loadu_ps(kj));
-            for (int u = 1; u < nv; u++) a = _mm512_fmadd_ps(qr[u], _mm512_loadu_ps(kj + 16 * u), a);
-            sc[j] = _mm512_reduce_add_ps(a);
-        }
-        float mx = -INFINITY;
-        for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
-#pragma omp simd
-        for (int j = 0; j < np; j++) sc[j] = lm_expf(sc[j] - mx);
-        float sum = 0.0f;
-        for (int j = 0; j < np; j++) sum += sc[j];
+        __m512 acc[8];
         for (int u = 0; u < nv; u++) acc[u] = _mm512_setzero_ps();
-        for (int j = 0; j < np; j++) {
+        for (j = 0; j < np; j++) {
             const float *vj = vb + (size_t)j * kvd;
             __m512 pj = _mm512_set1_ps(sc[j]);
             for (int u = 0; u < nv; u++) acc[u] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vj + 16 * u), acc[u]);
@@ -164,18 +190,8 @@ static void attend_row(const float *q, const float *kb, const float *vb, int kvd
         return;
     }
 #endif
-    for (int j = 0; j < np; j++) {
-        const float *kj = kb + (size_t)j * kvd;
-        float a = 0.0f;
-        for (int e = 0; e < hd; e++) a += q[e] * scale * kj[e];
-        sc[j] = a;
-    }
-    float mx = -INFINITY;
-    for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
-    float sum = 0.0f;
-    for (int j = 0; j < np; j++) { sc[j] = lm_expf(sc[j] - mx); sum += sc[j]; }
     for (int e = 0; e < hd; e++) y[e] = 0.0f;
-    for (int j = 0; j < np; j++) {
+    for (j = 0; j < np; j++) {
         const float *vj = vb + (size_t)j * kvd;
         for (int e = 0; e < hd; e++) y[e] += sc[j] * vj[e];
     }
@@ -201,17 +217,18 @@ static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
         float *kl = kc->k + (size_t)l * kc->G * kc->S * kvd, *vl = kc->v + (size_t)l * kc->G * kc->S * kvd;
         for (int i = 0; i < N; i++) {
             size_t o = ((size_t)slot[i] * kc->S + pos[i]) * kvd;
-            memcpy(kl + o, w->k + (size_t)i * kvd, sizeof(float) * kvd);
+            float *kt = kl + (size_t)slot[i] * kvd * kc->S + pos[i];
+            for (int e = 0; e < kvd; e++) kt[(size_t)e * kc->S] = w->k[(size_t)i * kvd + e];
             memcpy(vl + o, w->v + (size_t)i * kvd, sizeof(float) * kvd);
         }
 #pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 4e6)
         for (int ih = 0; ih < N * H; ih++) {
             int i = ih / H, h = ih % H, kh = h / grp, np = pos[i] + 1;
             float *sc = w->att + (size_t)omp_get_thread_num() * kc->S;
-            const float *qv = w->q + (size_t)i * d + (size_t)h * hd;
-            const float *kb = kl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
+            float *qv = w->q + (size_t)i * d + (size_t)h * hd;
+            const float *kb = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * kc->S;
             const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
-            attend_row(qv, kb, vb, kvd, np, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
+            attend_row(qv, kb, kc->S, vb, kvd, np, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
         }
         proj(m, w, dw, 3, l, w->y, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
@@ -355,7 +372,8 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     for (int l = 0; l < c->n_layer; l++)
         for (int g = 1; g < G; g++) {
             size_t base = (size_t)l * G * S * m->kvd, n = (size_t)n_prompt * m->kvd;
-            memcpy(kc.k + base + (size_t)g * S * m->kvd, kc.k + base, sizeof(float) * n);
+            for (int e = 0; e < m->kvd; e++)
+                memcpy(kc.k + base + ((size_t)g * m->kvd + e) * S, kc.k + base + (size_t)e * S, sizeof(float) * n_prompt);
             memcpy(kc.v + base + (size_t)g * S * m->kvd, kc.v + base, sizeof(float) * n);
         }
     double t1 = sl_time_sec();
