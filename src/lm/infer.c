@@ -77,41 +77,56 @@ static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
 }
 
 /* Weights as decoding reads them: fp32 views of the master weights, or a bf16
- * copy made for this generation (lm_sample_opts.bf16_weights). */
+ * or int8 copy made for this generation (lm_sample_opts.weights). */
 typedef struct dec_weights {
     lm_wref *w;               /* (L, 7) in lm_lora_dims kind order */
     lm_wref head;
-    uint16_t *buf;            /* the bf16 copy, or NULL */
+    void *buf;                /* the low-precision copy, or NULL */
+    float *scales;            /* int8 row scales */
 } dec_weights;
 
-static void dw_free(dec_weights *dw) { free(dw->w); free(dw->buf); }
+static void dw_free(dec_weights *dw) { free(dw->w); free(dw->buf); free(dw->scales); }
 
-static int dw_init(dec_weights *dw, lm_model *m, int bf16) {
+/* point *r at rows x in of src converted per type; advances the buffers */
+static void dw_put(lm_wref *r, lm_weights type, const float *src, int rows, int in, char **at, float **sc) {
+    size_t n = (size_t)rows * in;
+    if (type == LM_WEIGHTS_BF16) {
+        lm_bf16_from_f32((uint16_t *)*at, src, n);
+        r->bf16 = (const uint16_t *)*at;
+        *at += n * sizeof(uint16_t);
+    } else if (type == LM_WEIGHTS_Q8) {
+        lm_q8_from_f32((int8_t *)*at, *sc, src, rows, in);
+        r->q8 = (const int8_t *)*at;
+        r->scale = *sc;
+        *at += n;
+        *sc += rows;
+    } else r->f32 = src;
+}
+
+static int dw_init(dec_weights *dw, lm_model *m, lm_weights type) {
     int L = m->c.n_layer;
     memset(dw, 0, sizeof *dw);
     dw->w = calloc((size_t)L * 7, sizeof(lm_wref));
     if (!dw->w) return -1;
-    size_t total = (size_t)m->c.vocab * m->c.d;
+    size_t total = (size_t)m->c.vocab * m->c.d, rows = m->c.vocab;
     for (int k = 0; k < 7; k++) {
         int in, out;
         lm_lora_dims(m, k, &in, &out);
         total += (size_t)L * in * out;
+        rows += (size_t)L * out;
     }
-    if (bf16 && !(dw->buf = malloc(sizeof(uint16_t) * total))) { free(dw->w); return -1; }
-    uint16_t *at = dw->buf;
+    if (type == LM_WEIGHTS_BF16) dw->buf = malloc(sizeof(uint16_t) * total);
+    if (type == LM_WEIGHTS_Q8) { dw->buf = malloc(total); dw->scales = malloc(sizeof(float) * rows); }
+    if (type != LM_WEIGHTS_F32 && (!dw->buf || (type == LM_WEIGHTS_Q8 && !dw->scales))) { dw_free(dw); return -1; }
+    char *at = dw->buf;
+    float *sc = dw->scales;
     for (int l = 0; l < L; l++)
         for (int k = 0; k < 7; k++) {
             int in, out;
             lm_lora_dims(m, k, &in, &out);
-            const float *src = lm_base_weight(m, k, l);
-            if (bf16) {
-                lm_bf16_from_f32(at, src, (size_t)in * out);
-                dw->w[l * 7 + k].bf16 = at;
-                at += (size_t)in * out;
-            } else dw->w[l * 7 + k].f32 = src;
+            dw_put(&dw->w[l * 7 + k], type, lm_base_weight(m, k, l), out, in, &at, &sc);
         }
-    if (bf16) { lm_bf16_from_f32(at, m->p.lm_head, (size_t)m->c.vocab * m->c.d); dw->head.bf16 = at; }
-    else dw->head.f32 = m->p.lm_head;
+    dw_put(&dw->head, type, m->p.lm_head, m->c.vocab, m->c.d, &at, &sc);
     return 0;
 }
 
@@ -345,8 +360,8 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
              out->n_tokens && out->stop_reason;
     if (ok && ws_init(&w, m, wrows, S)) ok = 0;
     dec_weights dw = {0};
-    double t_conv = sl_time_sec();   /* the bf16 copy counts as prefill time */
-    if (ok && dw_init(&dw, m, o->bf16_weights)) { ws_free(&w); ok = 0; }
+    double t_conv = sl_time_sec();   /* a low-precision copy counts as prefill time */
+    if (ok && dw_init(&dw, m, o->weights)) { ws_free(&w); ok = 0; }
     t_conv = sl_time_sec() - t_conv;
     for (int g = 0; ok && g < G; g++) {
         out->tokens[g] = malloc(sizeof(int32_t) * (max_new + 1));

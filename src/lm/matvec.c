@@ -5,13 +5,16 @@
  *
  * Y[n, out] = X[n, in] W[out, in]^T. Weights are fp32 or bf16 (the upper 16
  * bits of an fp32, rounded to nearest even; widened back to fp32 before the
- * multiply, so activations and sums stay fp32: "weight-only" bf16).
+ * multiply, so activations and sums stay fp32: "weight-only" bf16), or int8
+ * with one fp32 scale per row (symmetric, scale = max |w| / 127; widened to
+ * fp32, the row's sum multiplied by its scale).
  *
  * Every output element is one dot product over k in the same order (16-lane
  * partial sums, one accumulator, then a fixed-order horizontal sum), whatever
  * the block it falls in, the number of rows n, or how rows are split across
  * threads: results do not depend on the thread count or on n. Blocks of 8
  * weight rows are read once and reused from L1 for all n activation rows. */
+#include <math.h>
 #include <string.h>
 #include <omp.h>
 
@@ -41,6 +44,9 @@ static inline float bf16_to_f32(uint16_t h) {
 #ifdef MV_AVX512
 /* 16 weights as fp32 */
 static inline __m512 ld_f32(const float *p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+static inline __m512 ld_int8_t(const int8_t *p, __mmask16 m) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p)));
+}
 static inline __m512 ld_bf16(const uint16_t *p, __mmask16 m) {
     __m256i h = _mm256_maskz_loadu_epi16(m, p);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
@@ -94,6 +100,7 @@ static inline __m512 ld_bf16(const uint16_t *p, __mmask16 m) {
     }
 MV_BLOCK(ld_f32, float)
 MV_BLOCK(ld_bf16, uint16_t)
+MV_BLOCK(ld_int8_t, int8_t)
 #else
 /* portable: 16 partial sums per row, summed in a fixed order */
 #define MV_BLOCK(CONV, WT)                                                                                   \
@@ -113,10 +120,30 @@ MV_BLOCK(ld_bf16, uint16_t)
 #define F32_ID(v) (v)
 MV_BLOCK(F32_ID, float)
 MV_BLOCK(bf16_to_f32, uint16_t)
+#define I8_F32(v) ((float)(v))
+MV_BLOCK(I8_F32, int8_t)
 #endif
 
+void lm_q8_from_f32(int8_t *dst, float *scale, const float *src, int rows, int in) {
+    for (int r = 0; r < rows; r++) {
+        const float *w = src + (size_t)r * in;
+        float mx = 0.0f;
+        for (int k = 0; k < in; k++) mx = fabsf(w[k]) > mx ? fabsf(w[k]) : mx;
+        float s = mx / 127.0f, inv = mx > 0 ? 127.0f / mx : 0.0f;
+        scale[r] = s;
+        for (int k = 0; k < in; k++) {
+            float q = roundf(w[k] * inv);
+            dst[(size_t)r * in + k] = (int8_t)(q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q);
+        }
+    }
+}
+
 void lm_mv_rows(const lm_wref *w, const float *X, float *Y, int n, int in, int out, int r0, int r1) {
-    if (w->bf16) mv_block_uint16_t(w->bf16, X, Y, n, in, out, r0, r1);
+    if (w->q8) {
+        mv_block_int8_t(w->q8, X, Y, n, in, out, r0, r1);
+        for (int i = 0; i < n; i++)
+            for (int r = r0; r < r1; r++) Y[(size_t)i * out + r] *= w->scale[r];
+    } else if (w->bf16) mv_block_uint16_t(w->bf16, X, Y, n, in, out, r0, r1);
     else mv_block_float(w->f32, X, Y, n, in, out, r0, r1);
 }
 

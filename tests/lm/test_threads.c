@@ -46,7 +46,7 @@ static int hook(void *ctx, int g, const int32_t *gen, int n_gen, float *logits, 
     return 0;
 }
 
-static void run_decode(int threads, int bf16, float *out) {
+static void run_decode(int threads, int wt, float *out) {
     omp_set_num_threads(threads);
     lm_config c = {4096, 128, 1, 4, 4, 320, 64, 0, 10000.0f, 1e-5f};
     lm_model *m;
@@ -56,7 +56,7 @@ static void run_decode(int threads, int bf16, float *out) {
     int32_t ids[5] = {1, 2, 3, 4, 5};
     lm_sample_opts o;
     lm_sample_opts_default(&o);
-    o.temperature = 0; o.max_new = 8; o.bf16_weights = bf16;
+    o.temperature = 0; o.max_new = 8; o.weights = (lm_weights)wt;
     cap cp = {out, 0};
     o.hook = hook; o.hook_ctx = &cp;
     lm_generation g;
@@ -65,11 +65,11 @@ static void run_decode(int threads, int bf16, float *out) {
 }
 
 int main(void) {
-    for (int bf16 = 0; bf16 < 2; bf16++) {
+    for (int wt = 0; wt < 3; wt++) {   /* fp32, bf16, int8 weights */
         size_t n = (size_t)8 * 4096;
         float *a = calloc(n, 4), *b = calloc(n, 4);
-        run_decode(1, bf16, a);
-        run_decode(2, bf16, b);
+        run_decode(1, wt, a);
+        run_decode(2, wt, b);
         CHECK(a[0] != 0.0f || a[1] != 0.0f);
         CHECK(!memcmp(a, b, n * 4));
         free(a); free(b);
