@@ -147,10 +147,15 @@ void lm_mv_rows(const lm_wref *w, const float *X, float *Y, int n, int in, int o
     else mv_block_float(w->f32, X, Y, n, in, out, r0, r1);
 }
 
-/* rows split across threads in multiples of 8 when the product is big enough
- * to pay for a parallel region (and we are not inside one) */
+/* Rows split across threads in multiples of 8 when the product is big enough
+ * to pay for a parallel region (and we are not inside one): ~0.1 ms of work,
+ * as in gemm.c. A region's join waits for every thread; on a shared machine a
+ * descheduled partner costs milliseconds, so small decode products (all of
+ * cfg1's, lm_head included: 1 M multiply-adds) stay on one thread. */
+#define MV_SPLIT_MIN 4e6   /* multiply-adds */
+
 void lm_mv(const lm_wref *w, const float *X, float *Y, int n, int in, int out, int n_thr) {
-    if (n_thr < 2 || omp_in_parallel() || (double)n * in * out < 4e5) {
+    if (n_thr < 2 || omp_in_parallel() || (double)n * in * out < MV_SPLIT_MIN) {
         lm_mv_rows(w, X, Y, n, in, out, 0, out);
         return;
     }
