@@ -3,16 +3,17 @@
 # ../shared/tools/torch/tiny_lm.py) on the same model, same machine, one run.
 #   bench/lm.sh [cfg1|cfg2|small]     (default cfg1; see ../shared/data/anchors/torch-timing.md)
 # env: STEPS (training steps, default 6; 0 = decode only), GEN (decode tokens, default 512),
-#      WAIT (seconds tiny_lm.py may wait for a quiet CPU, default 60), BUILD (build dir)
+#      WAIT (seconds each decode run and tiny_lm.py may wait for a quiet CPU, default 30), BUILD (build dir)
 # Training: both with 2 threads (torch.set_num_threads(2) + OpenBLAS 2 threads;
 # steplm OMP_NUM_THREADS=2). Decode: torch's best setting (1 thread, per the
-# anchors); steplm at 1 and 2 threads. Prints tokens/s, GFLOP/s and the ratios.
+# anchors); steplm at 1 and 2 threads, f32, bf16 and int8 (q8) weights. Prints tokens/s,
+# tokens per CPU-second, GFLOP/s, the foreign CPU load of each run and the ratios.
 set -e
 cd "$(dirname "$0")/.."
 CFG=${1:-cfg1}
 STEPS=${STEPS:-6}
 GEN=${GEN:-512}
-WAIT=${WAIT:-60}
+WAIT=${WAIT:-30}
 BUILD=${BUILD:-build}
 export OPENBLAS_CORETYPE=SkylakeX
 case $CFG in
@@ -28,36 +29,60 @@ PEER=../shared/tools/torch/tiny_lm.py
 TORCH_ENV="LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread PYTHONPATH=bench/py"
 echo "== bench/lm.sh $CFG: $(date -u '+%Y-%m-%d %H:%M UTC'), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 load() { cut -d' ' -f1 /proc/loadavg; }
+M="env PYTHONPATH=bench/py /usr/bin/python3 bench/py/metered.py $WAIT"   # quiet-CPU wait + meter
 if [ "$STEPS" -gt 0 ]; then
-L0=$(load); OMP_NUM_THREADS=2 "$BUILD/bench_lm" $A --steps "$STEPS" --warmup 2 --gen 0 > "$T/s_train.json" 2>/dev/null; L1=$(load)
+L0=$(load); OMP_NUM_THREADS=2 $M "$T/s_train.json" -- "$BUILD/bench_lm" $A --steps "$STEPS" --warmup 2 --gen 0; L1=$(load)
 echo "steplm train done (load $L0 -> $L1)"
 env $TORCH_ENV OPENBLAS_NUM_THREADS=2 /usr/bin/python3 $PEER $A --steps "$STEPS" --warmup 2 --gen 0 --threads 2 \
     --max-wait "$WAIT" --quiet --json "$T/t_train.json" 2>/dev/null; L2=$(load)
 echo "torch  train done (load -> $L2)"
 fi
-OMP_NUM_THREADS=1 "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" > "$T/s_dec1.json" 2>/dev/null
-OMP_NUM_THREADS=2 "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" > "$T/s_dec2.json" 2>/dev/null
+# Decode: every engine waits for a quiet CPU the same way (at most WAIT s,
+# tiny_lm.py's rule, via bench/py/metered.py) and is metered; steplm runs
+# before and after the peer (f32, bf16 and int8 weights; 1 and 2 threads).
+sdec() { OMP_NUM_THREADS=$2 $M "$T/$1.json" -- "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" --weights $3; }
+L3=$(load)
+sdec s_f32_1 1 f32; sdec s_bf16_1 1 bf16; sdec s_q8_1 1 q8
+sdec s_f32_2 2 f32; sdec s_bf16_2 2 bf16; sdec s_q8_2 2 q8
 env $TORCH_ENV OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $PEER $A --steps 0 --gen "$GEN" --threads 1 \
-    --max-wait "$WAIT" --quiet --json "$T/t_dec.json" 2>/dev/null; L3=$(load)
-echo "decode done (load -> $L3)"
+    --max-wait "$WAIT" --quiet --json "$T/t_dec.json" 2>/dev/null
+sdec s_q8_1b 1 q8; sdec s_bf16_1b 1 bf16; sdec s_f32_1b 1 f32
+L4=$(load)
+echo "decode done (load $L3 -> $L4)"
 /usr/bin/python3 - "$T" <<'PY'
-import json, sys
+import json, sys, os
 d = sys.argv[1]
 j = lambda n: json.load(open(f"{d}/{n}.json"))
-import os
-s1, s2, td = j("s_dec1"), j("s_dec2"), j("t_dec")
+ncpu = os.cpu_count()
 tr_s = tr_t = float("nan")
 st = {"train": {"gflops": float("nan")}}
 if os.path.exists(f"{d}/t_train.json"):
     st, tt = j("s_train"), j("t_train")
     tr_s, tr_t = st["train"]["tokens_per_s"], tt["train"]["tokens_per_s"]
     print(f"train  steplm {tr_s:8.1f} tok/s {st['train']['gflops']:6.1f} GFLOP/s | torch {tr_t:8.1f} tok/s "
-          f"{tt['train']['gflops_per_s']:6.1f} GFLOP/s (foreign load {tt['cpu_load_train']['foreign_frac']:.0%}) | ratio {tr_s / tr_t:.2f}x")
-dbest = max(s1["decode"]["tokens_per_s"], s2["decode"]["tokens_per_s"])
+          f"{tt['train']['gflops_per_s']:6.1f} GFLOP/s (foreign load {tt['cpu_load_train']['foreign_frac']:.0%}; steplm's {st['cpu_load']['foreign_frac']:.0%}) | ratio {tr_s / tr_t:.2f}x")
+td = j("t_dec")
 dt = td["infer"]["tokens_per_s"]
-print(f"decode steplm {s1['decode']['tokens_per_s']:8.1f} tok/s (1 thread) {s2['decode']['tokens_per_s']:8.1f} (2 threads) "
-      f"{max(s1['decode']['gflops'], s2['decode']['gflops']):5.2f} GFLOP/s | torch {dt:8.1f} tok/s "
-      f"(foreign load {td['cpu_load_infer']['foreign_frac']:.0%}) | ratio {dbest / dt:.2f}x")
-print(json.dumps({"train_ratio": tr_s / tr_t, "decode_ratio": dbest / dt, "steplm_train_tok_s": tr_s, "torch_train_tok_s": tr_t,
-                  "steplm_decode_tok_s": dbest, "torch_decode_tok_s": dt, "steplm_train_gflops": st["train"]["gflops"]}))
+tl = td["cpu_load_infer"]
+t_cpu = td["infer"]["decode_tokens"] / (tl["self_frac"] * tl["wall_s"] * ncpu)
+print(f"decode torch        1 thread : {dt:7.1f} tok/s {t_cpu:7.1f} tok/CPU-s  foreign load {tl['foreign_frac']:4.0%} "
+      f"(waited {td.get('waited_infer_s', 0):.0f} s)")
+res = {"torch_decode_tok_s": dt, "torch_decode_tok_cpu_s": t_cpu}
+runs = [(f"s_{w}_{t}", f"{w:4s}, {t[0]} thread{'s' if t[0] == '2' else ' '}") for t in ("1", "2", "1b")
+        for w in ("f32", "bf16", "q8")]
+for n, what in runs:
+    s = j(n)
+    de, cl = s["decode"], s["cpu_load"]
+    print(f"decode steplm {what}: {de['tokens_per_s']:7.1f} tok/s {de['tokens_per_cpu_s']:7.1f} tok/CPU-s  "
+          f"foreign load {cl['foreign_frac']:4.0%} (waited {s['waited_s']:.0f} s)  {de['gflops']:5.2f} GFLOP/s "
+          f"{de['gb_per_s']:5.2f} GB/s weights | ratio {de['tokens_per_s'] / dt:.2f}x, per CPU-s {de['tokens_per_cpu_s'] / t_cpu:.2f}x"
+          + ("  (after torch)" if n.endswith("b") else ""))
+    res[n] = de["tokens_per_s"]
+best = lambda *ns: max(res[n] for n in ns)
+print("decode ratio (best steplm / torch): " + ", ".join(
+    f"{w} {best(f's_{w}_1', f's_{w}_2', f's_{w}_1b') / dt:.2f}x (1 thread {best(f's_{w}_1', f's_{w}_1b') / dt:.2f}x)"
+    for w in ("f32", "bf16", "q8")))
+res.update({"train_ratio": tr_s / tr_t, "steplm_train_tok_s": tr_s, "torch_train_tok_s": tr_t,
+            "steplm_train_gflops": st["train"]["gflops"]})
+print(json.dumps(res))
 PY

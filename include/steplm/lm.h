@@ -193,6 +193,18 @@ float *lm_lora_tensor(lm_model *m, int i, char *name, size_t n_name, int shape[2
  * to stop that sample. */
 typedef int (*lm_logits_hook)(void *ctx, int g, const int32_t *gen, int n_gen, float *logits, int V);
 
+/* Precision of the weights during generation. The lower ones are copies
+ * made per lm_generate call (the fp32 master weights are untouched);
+ * activations, sums and the KV cache stay fp32 ("weight-only"). They halve /
+ * quarter the bytes a decode step streams; greedy tokens can differ from
+ * fp32 where the top logits are close (untrained models). Prefill of more
+ * than 16 rows uses the fp32 weights. */
+typedef enum lm_weights {
+    LM_WEIGHTS_F32 = 0,
+    LM_WEIGHTS_BF16,        /* bfloat16, rounded to nearest even */
+    LM_WEIGHTS_Q8           /* int8, one fp32 scale per output row (max |w| / 127) */
+} lm_weights;
+
 typedef struct lm_sample_opts {
     float temperature;      /* 0 = greedy */
     int top_k;              /* 0 = off */
@@ -205,6 +217,7 @@ typedef struct lm_sample_opts {
     const char *const *stop_strings; int n_stop;  /* end when decoded text ends with one */
     const lm_tokenizer *tok;/* needed for stop strings */
     lm_logits_hook hook; void *hook_ctx;
+    lm_weights weights;     /* the weights decoding reads (default fp32; see lm_weights) */
 } lm_sample_opts;
 
 void lm_sample_opts_default(lm_sample_opts *o);

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <cblas.h>
 #include <omp.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #include "lm/internal.h"
 
@@ -39,7 +42,9 @@ void lm_generation_release(lm_generation *g) {
 
 typedef struct kv_cache {
     int G, S;                 /* slots, positions per slot */
-    float *k, *v;             /* (L, G, S, kvd) */
+    float *k;                 /* (L, G, n_kv_head, head_dim, S): keys transposed, so that the
+                                 scores of 16 positions are one vector per head dimension */
+    float *v;                 /* (L, G, S, kvd) */
 } kv_cache;
 
 typedef struct infer_ws {
@@ -71,11 +76,71 @@ static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
     return 0;
 }
 
+/* Weights as decoding reads them: fp32 views of the master weights, or a bf16
+ * or int8 copy made for this generation (lm_sample_opts.weights). */
+typedef struct dec_weights {
+    lm_wref *w;               /* (L, 7) in lm_lora_dims kind order */
+    lm_wref head;
+    void *buf;                /* the low-precision copy, or NULL */
+    float *scales;            /* int8 row scales */
+} dec_weights;
+
+static void dw_free(dec_weights *dw) { free(dw->w); free(dw->buf); free(dw->scales); }
+
+/* point *r at rows x in of src converted per type; advances the buffers */
+static void dw_put(lm_wref *r, lm_weights type, const float *src, int rows, int in, char **at, float **sc) {
+    size_t n = (size_t)rows * in;
+    if (type == LM_WEIGHTS_BF16) {
+        lm_bf16_from_f32((uint16_t *)*at, src, n);
+        r->bf16 = (const uint16_t *)*at;
+        *at += n * sizeof(uint16_t);
+    } else if (type == LM_WEIGHTS_Q8) {
+        lm_q8_from_f32((int8_t *)*at, *sc, src, rows, in);
+        r->q8 = (const int8_t *)*at;
+        r->scale = *sc;
+        *at += n;
+        *sc += rows;
+    } else r->f32 = src;
+}
+
+static int dw_init(dec_weights *dw, lm_model *m, lm_weights type) {
+    int L = m->c.n_layer;
+    memset(dw, 0, sizeof *dw);
+    dw->w = calloc((size_t)L * 7, sizeof(lm_wref));
+    if (!dw->w) return -1;
+    size_t total = (size_t)m->c.vocab * m->c.d, rows = m->c.vocab;
+    for (int k = 0; k < 7; k++) {
+        int in, out;
+        lm_lora_dims(m, k, &in, &out);
+        total += (size_t)L * in * out;
+        rows += (size_t)L * out;
+    }
+    if (type == LM_WEIGHTS_BF16) dw->buf = malloc(sizeof(uint16_t) * total);
+    if (type == LM_WEIGHTS_Q8) { dw->buf = malloc(total); dw->scales = malloc(sizeof(float) * rows); }
+    if (type != LM_WEIGHTS_F32 && (!dw->buf || (type == LM_WEIGHTS_Q8 && !dw->scales))) { dw_free(dw); return -1; }
+    char *at = dw->buf;
+    float *sc = dw->scales;
+    for (int l = 0; l < L; l++)
+        for (int k = 0; k < 7; k++) {
+            int in, out;
+            lm_lora_dims(m, k, &in, &out);
+            dw_put(&dw->w[l * 7 + k], type, lm_base_weight(m, k, l), out, in, &at, &sc);
+        }
+    dw_put(&dw->head, type, m->p.lm_head, m->c.vocab, m->c.d, &at, &sc);
+    return 0;
+}
+
+/* up to this many rows go through the matvec kernels (weights streamed once,
+ * reused from L1 across rows); more rows (prefill, large G) through sgemm on
+ * the fp32 master weights */
+#define MV_MAX_ROWS 16
+
 /* y = x W^T (+ LoRA) for inference */
-static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, float *y, int N) {
+static void proj(lm_model *m, infer_ws *w, const dec_weights *dw, int kind, int l, const float *x, float *y, int N) {
     int in, out;
     lm_lora_dims(m, kind, &in, &out);
-    lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
+    if (N <= MV_MAX_ROWS) lm_mv(&dw->w[l * 7 + kind], x, y, N, in, out, w->n_thr);
+    else lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
     if (m->lora_r) {
         int r = m->lora_r;
         const float *A = m->lp.a[kind] + (size_t)l * r * in, *B = m->lp.b[kind] + (size_t)l * out * r;
@@ -84,9 +149,73 @@ static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, floa
     }
 }
 
+/* One query row of one head over np cached positions (key element e of
+ * position j at kt[e S + j], value j at vb + j kvd): scores, softmax,
+ * weighted sum of values into y[hd]; q is scaled in place. sc: np floats. Every score is the same
+ * chain of multiply-adds over e whatever np is. */
+static void attend_row(float *q, const float *kt, int S, const float *vb, int kvd, int np, int hd, float scale,
+                       float *sc, float *y) {
+    float *qs = q;            /* scaled in place (the query is not needed afterwards) */
+    for (int e = 0; e < hd; e++) qs[e] = q[e] * scale;
+    int j = 0;
+#ifdef __AVX512F__
+    for (; j + 64 <= np; j += 64) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int e = 0; e < hd; e++) {
+            const float *ke = kt + (size_t)e * S + j;
+            __m512 qe = _mm512_set1_ps(qs[e]);
+            a0 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke), a0);
+            a1 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 16), a1);
+            a2 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 32), a2);
+            a3 = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 48), a3);
+        }
+        _mm512_storeu_ps(sc + j, a0); _mm512_storeu_ps(sc + j + 16, a1);
+        _mm512_storeu_ps(sc + j + 32, a2); _mm512_storeu_ps(sc + j + 48, a3);
+    }
+    for (; j < np; j += 16) {
+        __mmask16 mk = np - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (np - j)) - 1u);
+        __m512 a0 = _mm512_setzero_ps();
+        for (int e = 0; e < hd; e++)
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(qs[e]), _mm512_maskz_loadu_ps(mk, kt + (size_t)e * S + j), a0);
+        _mm512_mask_storeu_ps(sc + j, mk, a0);
+    }
+#else
+    for (j = 0; j < np; j++) sc[j] = 0.0f;
+    for (int e = 0; e < hd; e++)
+        for (j = 0; j < np; j++) sc[j] += qs[e] * kt[(size_t)e * S + j];
+#endif
+    float mx = -INFINITY;
+    for (j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
+#pragma omp simd
+    for (j = 0; j < np; j++) sc[j] = lm_expf(sc[j] - mx);
+    float sum = 0.0f;
+    for (j = 0; j < np; j++) sum += sc[j];
+#ifdef __AVX512F__
+    if (hd % 16 == 0 && hd <= 128) {
+        int nv = hd / 16;
+        __m512 acc[8];
+        for (int u = 0; u < nv; u++) acc[u] = _mm512_setzero_ps();
+        for (j = 0; j < np; j++) {
+            const float *vj = vb + (size_t)j * kvd;
+            __m512 pj = _mm512_set1_ps(sc[j]);
+            for (int u = 0; u < nv; u++) acc[u] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vj + 16 * u), acc[u]);
+        }
+        __m512 inv = _mm512_set1_ps(1.0f / sum);
+        for (int u = 0; u < nv; u++) _mm512_storeu_ps(y + 16 * u, _mm512_mul_ps(acc[u], inv));
+        return;
+    }
+#endif
+    for (int e = 0; e < hd; e++) y[e] = 0.0f;
+    for (j = 0; j < np; j++) {
+        const float *vj = vb + (size_t)j * kvd;
+        for (int e = 0; e < hd; e++) y[e] += sc[j] * vj[e];
+    }
+    for (int e = 0; e < hd; e++) y[e] /= sum;
+}
+
 /* Run N rows (token tok[i], cache slot slot[i], position pos[i]); logits for
  * the last n_out rows land in w->logits (n_out, V). */
-static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
+static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
                          const int *pos, int N, int n_out) {
     const lm_config *c = &m->c;
     int d = c->d, f = c->ffn, kvd = m->kvd, H = c->n_head, hd = m->hd, grp = H / c->n_kv_head;
@@ -95,48 +224,43 @@ static void forward_rows(lm_model *m, kv_cache *kc, infer_ws *w, const int32_t *
     for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
     for (int l = 0; l < c->n_layer; l++) {
         lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
-        proj(m, w, 0, l, w->hn, w->q, N);
-        proj(m, w, 1, l, w->hn, w->k, N);
-        proj(m, w, 2, l, w->hn, w->v, N);
+        proj(m, w, dw, 0, l, w->hn, w->q, N);
+        proj(m, w, dw, 1, l, w->hn, w->k, N);
+        proj(m, w, dw, 2, l, w->hn, w->v, N);
         lm_rope(w->q, N, d, H, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         lm_rope(w->k, N, kvd, c->n_kv_head, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         float *kl = kc->k + (size_t)l * kc->G * kc->S * kvd, *vl = kc->v + (size_t)l * kc->G * kc->S * kvd;
         for (int i = 0; i < N; i++) {
             size_t o = ((size_t)slot[i] * kc->S + pos[i]) * kvd;
-            memcpy(kl + o, w->k + (size_t)i * kvd, sizeof(float) * kvd);
+            float *kt = kl + (size_t)slot[i] * kvd * kc->S + pos[i];
+            for (int e = 0; e < kvd; e++) kt[(size_t)e * kc->S] = w->k[(size_t)i * kvd + e];
             memcpy(vl + o, w->v + (size_t)i * kvd, sizeof(float) * kvd);
         }
 #pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 4e6)
         for (int ih = 0; ih < N * H; ih++) {
             int i = ih / H, h = ih % H, kh = h / grp, np = pos[i] + 1;
             float *sc = w->att + (size_t)omp_get_thread_num() * kc->S;
-            const float *qv = w->q + (size_t)i * d + (size_t)h * hd;
-            const float *kb = kl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
+            float *qv = w->q + (size_t)i * d + (size_t)h * hd;
+            const float *kb = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * kc->S;
             const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
-            /* scores over the slot's keys, softmax, weighted sum of values */
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, np, hd, scale, kb, kvd, qv, 1, 0.0f, sc, 1);
-            float mx = -INFINITY;
-            for (int j = 0; j < np; j++) mx = sc[j] > mx ? sc[j] : mx;
-            float sum = 0.0f;
-            for (int j = 0; j < np; j++) { sc[j] = lm_expf(sc[j] - mx); sum += sc[j]; }
-            float *yv = w->y + (size_t)i * d + (size_t)h * hd;
-            cblas_sgemv(CblasRowMajor, CblasTrans, np, hd, 1.0f / sum, vb, kvd, sc, 1, 0.0f, yv, 1);
+            attend_row(qv, kb, kc->S, vb, kvd, np, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
         }
-        proj(m, w, 3, l, w->y, w->hn, N);
+        proj(m, w, dw, 3, l, w->y, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
         lm_rmsnorm_fwd(w->x, p->mlp_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
-        proj(m, w, 4, l, w->hn, w->h1, N);
-        proj(m, w, 5, l, w->hn, w->h3, N);
+        proj(m, w, dw, 4, l, w->hn, w->h1, N);
+        proj(m, w, dw, 5, l, w->hn, w->h3, N);
         for (size_t i = 0; i < (size_t)N * f; i++) {
             float z = w->h1[i];
             w->h1[i] = z / (1.0f + lm_expf(-z)) * w->h3[i];
         }
-        proj(m, w, 6, l, w->h1, w->hn, N);
+        proj(m, w, dw, 6, l, w->h1, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
     }
     const float *xo = w->x + (size_t)(N - n_out) * d;
     lm_rmsnorm_fwd(xo, p->norm, w->hn, NULL, n_out, d, c->norm_eps);
-    lm_mm_xwt(w->hn, p->lm_head, w->logits, n_out, d, c->vocab, 0.0f);
+    if (n_out <= MV_MAX_ROWS) lm_mv(&dw->head, w->hn, w->logits, n_out, d, c->vocab, w->n_thr);
+    else lm_mm_xwt(w->hn, p->lm_head, w->logits, n_out, d, c->vocab, 0.0f);
 }
 
 /* ---- sampler --------------------------------------------------------------- */
@@ -235,6 +359,10 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     int ok = kc.k && kc.v && slot && pos && live && tok && scratch && lg && rng && text && seen && out->tokens &&
              out->n_tokens && out->stop_reason;
     if (ok && ws_init(&w, m, wrows, S)) ok = 0;
+    dec_weights dw = {0};
+    double t_conv = sl_time_sec();   /* a low-precision copy counts as prefill time */
+    if (ok && dw_init(&dw, m, o->weights)) { ws_free(&w); ok = 0; }
+    t_conv = sl_time_sec() - t_conv;
     for (int g = 0; ok && g < G; g++) {
         out->tokens[g] = malloc(sizeof(int32_t) * (max_new + 1));
         seen[g] = malloc(sizeof(int32_t) * (n_prompt + max_new + 1));
@@ -255,15 +383,16 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
 
     double t0 = sl_time_sec();
     for (int i = 0; i < n_prompt; i++) { slot[i] = 0; pos[i] = i; tok[i] = prompt[i]; }
-    forward_rows(m, &kc, &w, tok, slot, pos, n_prompt, 1);
+    forward_rows(m, &dw, &kc, &w, tok, slot, pos, n_prompt, 1);
     for (int l = 0; l < c->n_layer; l++)
         for (int g = 1; g < G; g++) {
             size_t base = (size_t)l * G * S * m->kvd, n = (size_t)n_prompt * m->kvd;
-            memcpy(kc.k + base + (size_t)g * S * m->kvd, kc.k + base, sizeof(float) * n);
+            for (int e = 0; e < m->kvd; e++)
+                memcpy(kc.k + base + ((size_t)g * m->kvd + e) * S, kc.k + base + (size_t)e * S, sizeof(float) * n_prompt);
             memcpy(kc.v + base + (size_t)g * S * m->kvd, kc.v + base, sizeof(float) * n);
         }
     double t1 = sl_time_sec();
-    out->prefill_s = t1 - t0;
+    out->prefill_s = t1 - t0 + t_conv;
     /* the first token of every sample comes from the prompt's last logits */
     int n_live = 0;
     for (int g = 0; g < G; g++) live[n_live++] = g;
@@ -308,7 +437,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
             for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
             break;
         }
-        forward_rows(m, &kc, &w, tok, slot, pos, n_live, n_live);
+        forward_rows(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
         out->n_decoded += n_live;
         cur_pos++;
     }
@@ -317,5 +446,6 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     for (int g = 0; g < G; g++) { free(seen[g]); sl_buf_release(&text[g]); }
     free(seen); free(text);
     ws_free(&w);
+    dw_free(&dw);
     return SL_OK;
 }

@@ -60,6 +60,19 @@ void lm_rmsnorm_fwd(const float *x, const float *w, float *out, float *rstd, int
 void lm_rope(float *x, int N, int stride, int n_heads, int hd, const int *pos, int T, const float *cosT,
              const float *sinT, float sign);
 
+/* decode products (matvec.c): a weight matrix [out, in] held as fp32, bf16 or int8 */
+typedef struct lm_wref {
+    const float *f32; const uint16_t *bf16;
+    const int8_t *q8; const float *scale;     /* int8 rows, one scale per row */
+} lm_wref;
+void lm_q8_from_f32(int8_t *dst, float *scale, const float *src, int rows, int in);
+uint16_t lm_f32_to_bf16(float f);
+void lm_bf16_from_f32(uint16_t *dst, const float *src, size_t n);
+/* Y[n, out] = X[n, in] W^T for output rows [r0, r1) (one thread) */
+void lm_mv_rows(const lm_wref *w, const float *X, float *Y, int n, int in, int out, int r0, int r1);
+/* the same for all rows, split across up to n_thr threads when large */
+void lm_mv(const lm_wref *w, const float *X, float *Y, int n, int in, int out, int n_thr);
+
 /* LoRA helpers (lora.c) */
 sl_status lm_lora_train_init(lm_model *m, sl_err *err);
 void lm_lora_zero_grad(lm_model *m);

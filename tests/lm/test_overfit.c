@@ -40,6 +40,28 @@ int main(void) {
     CHECK(lm_sft_exact_match(m, tok, &d, &n_ok, NULL, &err) == SL_OK);
     fprintf(stderr, "overfit: %d / %d snippets reproduced exactly (train %.1f s)\n", n_ok, n_rec, t1 - t0);
     CHECK_EQ_INT(n_ok, n_rec);
+    /* decoding with bf16 or int8 weights gives the same greedy tokens on this trained model */
+    for (int wt = LM_WEIGHTS_BF16; wt <= LM_WEIGHTS_Q8; wt++) {
+        int n_same = 0;
+        for (size_t i = 0; i < d.n; i++) {
+            lm_sample_opts o;
+            lm_sample_opts_default(&o);
+            o.temperature = 0;
+            o.max_new = d.n_ids[i] - d.n_prompt[i] + 8;
+            o.stop_token = LM_TOK_EOT;
+            lm_generation g32, glo;
+            CHECK(lm_generate(m, d.ids[i], d.n_prompt[i], &o, &g32, &err) == SL_OK);
+            o.weights = (lm_weights)wt;
+            CHECK(lm_generate(m, d.ids[i], d.n_prompt[i], &o, &glo, &err) == SL_OK);
+            n_same += g32.n_tokens[0] == glo.n_tokens[0] &&
+                      !memcmp(g32.tokens[0], glo.tokens[0], sizeof(int32_t) * g32.n_tokens[0]);
+            lm_generation_release(&g32);
+            lm_generation_release(&glo);
+        }
+        fprintf(stderr, "overfit: %s weights give the fp32 greedy tokens on %d / %zu snippets\n",
+                wt == LM_WEIGHTS_BF16 ? "bf16" : "int8", n_same, d.n);
+        CHECK_EQ_INT(n_same, (int)d.n);
+    }
     lm_sft_data_release(&d);
     lm_model_free(m);
     lm_tokenizer_free(tok);
