@@ -1,5 +1,5 @@
 -- shaft: a stepped shaft revolved from one profile: three diameters, optionally
--- ending in a conical tip (blunted to a small flat: see docs/synth.md, known kernel issues).
+-- ending in a pointed conical tip.
 return {
   name = "shaft", level = "SE",
   params = {
@@ -15,7 +15,7 @@ local L = l1 + l2 + l3
 local pr = path(0, 0):line(d1 / 2, 0):line(d1 / 2, l1):line(d2 / 2, l1)
   :line(d2 / 2, l1 + l2):line(d3 / 2, l1 + l2)
 if tip > 0 then
-  pr = pr:line(d3 / 2, L):line(d3 / 8, L + tip):line(0, L + tip)
+  pr = pr:line(d3 / 2, L):line(0, L + tip)
 else
   pr = pr:line(d3 / 2, L):line(0, L)
 end
@@ -37,13 +37,13 @@ part("shaft", revolve(sketch(XZ, pr:close())), {})
         local s = "a turned shaft with three steps, " .. c:len(p.d1, "d") .. " x " .. c:len(p.l1) .. ", " ..
                   c:len(p.d2) .. " x " .. c:len(p.l2) .. " and " .. c:len(p.d3) .. " x " .. c:len(p.l3) ..
                   " (diameter x length)"
-        if p.tip > 0 then s = s .. ", plus a " .. c:len(p.tip) .. " cone blunted to " .. c:len(p.d3 / 4) end
+        if p.tip > 0 then s = s .. ", plus a " .. c:len(p.tip) .. " pointed cone" end
         return s .. "; " .. c:len(L, "z") .. " overall"
       end
       local s = "a stepped shaft " .. c:len(L, "z") .. " long: " .. c:len(p.d1, "d") .. " diameter for " ..
                 c:len(p.l1) .. ", then " .. c:len(p.d2) .. " for " .. c:len(p.l2) .. ", then " .. c:len(p.d3) ..
                 " for " .. c:len(p.l3)
-      if p.tip > 0 then s = s .. ", ending in a " .. c:len(p.tip) .. " long conical tip blunted to a " .. c:len(p.d3 / 4) .. " flat" end
+      if p.tip > 0 then s = s .. ", ending in a " .. c:len(p.tip) .. " long pointed conical tip" end
       return s
     end,
   },
