@@ -144,35 +144,11 @@ sl_status data_pair_retrieve(const retrieval_index *idx, const data_pair_cfg *cf
     return SL_OK;
 }
 
-/* JSON string literal with the escapes of sl_buf_json_str; runs of bytes that
- * need none are copied at once (records carry whole STEP files, so this is
- * the formatting hot loop). */
-static void json_str(sl_buf *b, const char *s) {
-    sl_buf_putc(b, '"');
-    const char *run = s;
-    for (;; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
-        sl_buf_append(b, run, (size_t)(s - run));
-        if (!c) break;
-        switch (c) {
-        case '"': sl_buf_puts(b, "\\\""); break;
-        case '\\': sl_buf_puts(b, "\\\\"); break;
-        case '\n': sl_buf_puts(b, "\\n"); break;
-        case '\r': sl_buf_puts(b, "\\r"); break;
-        case '\t': sl_buf_puts(b, "\\t"); break;
-        default: sl_buf_printf(b, "\\u%04x", c);
-        }
-        run = s + 1;
-    }
-    sl_buf_putc(b, '"');
-}
-
 static void field(sl_buf *b, const char *name, const char *v, int comma) {
     if (comma) sl_buf_putc(b, ',');
-    json_str(b, name);
+    sl_buf_json_str(b, name, strlen(name));
     sl_buf_putc(b, ':');
-    if (v) json_str(b, v);
+    if (v) sl_buf_json_str(b, v, strlen(v));
     else sl_buf_puts(b, "null");
 }
 

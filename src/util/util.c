@@ -115,20 +115,25 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...) {
 }
 
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n) {
+    /* runs of bytes that need no escape are copied at once: records carry whole
+     * STEP files, so this is a hot loop */
     sl_buf_putc(b, '"');
+    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+        sl_buf_append(b, s + run, i - run);
+        run = i + 1;
         switch (c) {
         case '"': sl_buf_puts(b, "\\\""); break;
         case '\\': sl_buf_puts(b, "\\\\"); break;
         case '\n': sl_buf_puts(b, "\\n"); break;
         case '\r': sl_buf_puts(b, "\\r"); break;
         case '\t': sl_buf_puts(b, "\\t"); break;
-        default:
-            if (c < 0x20 || c == 0x7f) sl_buf_printf(b, "\\u%04x", c);
-            else sl_buf_putc(b, (char)c);
+        default: sl_buf_printf(b, "\\u%04x", c);
         }
     }
+    sl_buf_append(b, s + run, n - run);
     sl_buf_putc(b, '"');
 }
 
