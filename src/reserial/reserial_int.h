@@ -39,6 +39,11 @@ void reserial__write_entity(const p21_doc *doc, const p21_entity *e, uint64_t ne
 void reserial__put_u64(sl_buf *out, uint64_t x);
 void reserial__write_header(const p21_doc *doc, int style, sl_buf *out);
 
+/* A growable array of elements of `size` bytes (set size, zero the rest). */
+typedef struct reserial_vec { void *p; size_t n, cap, size; } reserial_vec;
+/* Appends one uninitialised element; NULL when out of memory. (reserial_run.c) */
+void *reserial__vec_push(reserial_vec *v);
+
 /* STEP-LLM layout (reserial_stepllm.c). */
 sl_status reserial__run_stepllm(p21_doc *doc, const reserial_opts *opts, const reserial_graph *g,
                                 reserial_result *r, sl_err *err);

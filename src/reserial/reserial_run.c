@@ -33,8 +33,7 @@ typedef struct block {
     uint8_t cls;           /* roots: priority class (4 = cyclic start) */
 } block;
 
-typedef struct vec { void *p; size_t n, cap, size; } vec;
-static void *vec_push(vec *v) {
+void *reserial__vec_push(reserial_vec *v) {
     if (v->n == v->cap) {
         size_t nc = v->cap ? v->cap * 2 : 64;
         void *np = realloc(v->p, nc * v->size);
@@ -100,13 +99,13 @@ static int cmp_tcount(const void *a, const void *b) {
 
 /* "BEGIN KIND i TYPE entities=N depth=D types=..." */
 static void put_begin(const p21_doc *doc, const char *kind, size_t num, const block *b, const uint32_t *order,
-                      uint32_t *cnt, vec *touched, sl_buf *out) {
+                      uint32_t *cnt, reserial_vec *touched, sl_buf *out) {
     const p21_entity *base = p21_doc_entity(doc, 0);
     touched->n = 0;
     for (uint32_t p = b->start; p < b->end; p++) {
         uint32_t t = base[order[p]].parts[0].type;
         if (!cnt[t]++) {
-            tcount *tc = vec_push(touched);
+            tcount *tc = reserial__vec_push(touched);
             if (!tc) { out->failed = 1; return; }
             tc->type = t;
         }
@@ -205,8 +204,8 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
     uint64_t *hash = malloc((n ? n : 1) * sizeof *hash);
     struct frame { uint32_t idx, pos, depth; } *stk = malloc((n ? n : 1) * sizeof *stk);
     uint32_t *cnt = calloc(n_types ? n_types : 1, sizeof *cnt);
-    vec roots = {.size = sizeof(block)}, faces = {.size = sizeof(block)}, cyc = {.size = 2 * sizeof(uint32_t)};
-    vec touched = {.size = sizeof(tcount)};
+    reserial_vec roots = {.size = sizeof(block)}, faces = {.size = sizeof(block)}, cyc = {.size = 2 * sizeof(uint32_t)};
+    reserial_vec touched = {.size = sizeof(tcount)};
     ref_ctx rc = {.doc = doc, .base = base, .new_id = new_id, .next_dangling = (uint64_t)n + 1};
     uint64_t *cyc_keys = NULL;
     s = SL_OK;
@@ -275,7 +274,7 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
                 if (post) order[n_out++] = u;
                 if (in_face && fb.idx == u) {
                     fb.end = n_out;
-                    block *nb = vec_push(&faces);
+                    block *nb = reserial__vec_push(&faces);
                     if (!nb) goto oom;
                     *nb = fb;
                     in_face = 0;
@@ -285,7 +284,7 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
             }
             uint32_t c = g.child[f->pos++];
             if (state[c] == 1) {                        /* back edge: closes a cycle */
-                uint32_t *e2 = vec_push(&cyc);
+                uint32_t *e2 = reserial__vec_push(&cyc);
                 if (!e2) goto oom;
                 e2[0] = f->idx;
                 e2[1] = c;
@@ -306,7 +305,7 @@ sl_status reserial_run(p21_doc *doc, const reserial_opts *opts, reserial_result 
         }
         rb.end = n_out;
         if (rb.depth > r->stats.max_depth) r->stats.max_depth = rb.depth;
-        block *nb = vec_push(&roots);
+        block *nb = reserial__vec_push(&roots);
         if (!nb) goto oom;
         *nb = rb;
     }

@@ -38,18 +38,6 @@ typedef struct line { uint8_t kind, flags; uint32_t idx; size_t text; } line;   
 typedef struct lent { uint32_t depth, idx; } lent;
 typedef struct ins { size_t line; size_t k; uint64_t id; } ins;
 
-typedef struct gvec { void *p; size_t n, cap, size; } gvec;
-static void *gpush(gvec *v) {
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 64;
-        void *np = realloc(v->p, nc * v->size);
-        if (!np) return NULL;
-        v->p = np;
-        v->cap = nc;
-    }
-    return (char *)v->p + v->size * v->n++;
-}
-
 typedef struct sctx {
     const p21_doc *doc;
     const p21_entity *base;
@@ -58,7 +46,7 @@ typedef struct sctx {
     const char **tname;        /* simple type name per entity, NULL for complex */
     uint8_t *done;             /* written */
     uint32_t *expanded, *onpath, gen;
-    gvec lines, listing, stack;
+    reserial_vec lines, listing, stack;
     sl_buf comments;
     uint32_t *colour_to;       /* mapped colour -> U, or UINT32_MAX */
     uint64_t *new_id;
@@ -78,8 +66,8 @@ static void tree(sctx *c, uint32_t root) {
     c->stack.n = 0;
     c->gen++;
     struct fr { uint32_t idx, pos, depth; };
-    lent *l = gpush(&c->listing);
-    struct fr *f = gpush(&c->stack);
+    lent *l = reserial__vec_push(&c->listing);
+    struct fr *f = reserial__vec_push(&c->stack);
     if (!l || !f) { c->oom = 1; return; }
     *l = (lent){0, root};
     *f = (struct fr){root, c->g->off[root], 0};
@@ -92,20 +80,20 @@ static void tree(sctx *c, uint32_t root) {
         if (ch == f->idx || c->onpath[ch] == c->gen) continue;
         uint32_t d = f->depth + 1;
         if (d > 20) continue;
-        l = gpush(&c->listing);
+        l = reserial__vec_push(&c->listing);
         if (!l) { c->oom = 1; return; }
         *l = (lent){d, ch};
         if (c->expanded[ch] == c->gen) continue;
         c->expanded[ch] = c->gen;
         c->onpath[ch] = c->gen;
-        struct fr *nf = gpush(&c->stack);
+        struct fr *nf = reserial__vec_push(&c->stack);
         if (!nf) { c->oom = 1; return; }
         *nf = (struct fr){ch, c->g->off[ch], d};
     }
 }
 
 static void add_line(sctx *c, uint8_t kind, uint8_t flags, uint32_t idx, const char *comment) {
-    line *l = gpush(&c->lines);
+    line *l = reserial__vec_push(&c->lines);
     if (!l) { c->oom = 1; return; }
     *l = (line){kind, flags, idx, 0};
     if (comment) {
@@ -169,7 +157,7 @@ sl_status reserial__run_stepllm(p21_doc *doc, const reserial_opts *opts, const r
     c->new_id = calloc(nn, sizeof *c->new_id);
     uint64_t *roots = malloc(nn * sizeof *roots);
     uint32_t *stamp = calloc(nn, sizeof *stamp);
-    gvec inserts = {.size = sizeof(ins)};
+    reserial_vec inserts = {.size = sizeof(ins)};
     sl_status s = SL_OK;
     char msg[200];
     if (!c->tname || !c->done || !c->expanded || !c->onpath || !c->colour_to || !c->new_id || !roots || !stamp) goto oom;
@@ -205,13 +193,13 @@ sl_status reserial__run_stepllm(p21_doc *doc, const reserial_opts *opts, const r
     if (count[0]) {
         snprintf(msg, sizeof msg, "PRODUCT_CATEGORY_RELATIONSHIP Section - %zu root entities", count[0]);
         add_line(c, L_COMMENT, 0, 0, msg);
-        gvec all = {.size = sizeof(lent)};
+        reserial_vec all = {.size = sizeof(lent)};
         uint32_t maxd = 0;
         for (size_t i = 0; i < n_roots; i++) {
             if (!tis(c, (uint32_t)roots[i], kinds[0])) continue;
             tree(c, (uint32_t)roots[i]);
             for (size_t k = 0; k < c->listing.n; k++) {
-                lent *d = gpush(&all);
+                lent *d = reserial__vec_push(&all);
                 if (!d) { free(all.p); goto oom; }
                 *d = ((lent *)c->listing.p)[k];
                 if (d->depth > maxd) maxd = d->depth;
@@ -337,7 +325,7 @@ sl_status reserial__run_stepllm(p21_doc *doc, const reserial_opts *opts, const r
             k++;
             while (li < c->lines.n && !(L[li].flags & F_BEGIN)) li++;
             if (li == c->lines.n) break;
-            ins *e = gpush(&inserts);
+            ins *e = reserial__vec_push(&inserts);
             if (!e) goto oom;
             *e = (ins){li, k, c->new_id[ch]};
             li++;
