@@ -10,6 +10,18 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 
+int brep_cli_tess_option(const char *flag, const char *value, brep_cli_opts *o) {
+    double *dst = !strcmp(flag, "--deflection") ? &o->deflection_mm
+                : !strcmp(flag, "--rel")        ? &o->deflection_rel
+                : !strcmp(flag, "--angle")      ? &o->angle_rad : NULL;
+    if (!dst) return 0;
+    char *end;
+    double d = strtod(value, &end);
+    if (end == value || *end || !(d > 0)) return -1;
+    *dst = d;
+    return 1;
+}
+
 int brep_cli_process(const char *path, const brep_cli_opts *o, mesh *keep, brep_cli_result *r) {
     memset(r, 0, sizeof *r);
     r->genus = -1;

@@ -26,6 +26,10 @@ typedef struct brep_cli_result {
     char msg[512];          /* first error or warning, formatted */
 } brep_cli_result;
 
+/* If flag is --deflection, --rel or --angle, read its value (a positive number)
+ * into o and return 1; return -1 for a bad value; 0 when flag is none of them. */
+int brep_cli_tess_option(const char *flag, const char *value, brep_cli_opts *o);
+
 /* Process one file. When keep is non-NULL the mesh is moved into it (caller
  * releases). Returns 0 when the file could be read (even with failed faces). */
 int brep_cli_process(const char *path, const brep_cli_opts *o, mesh *keep, brep_cli_result *r);

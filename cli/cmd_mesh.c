@@ -39,17 +39,14 @@ static int run(int argc, char **argv) {
     if (!ins) return CLI_FAIL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int tess;
         if (!strcmp(a, "-o") && i + 1 < argc) outp = argv[++i];
         else if (!strcmp(a, "--format") && i + 1 < argc) fmt_name = argv[++i];
         else if (!strcmp(a, "--shard") && i + 1 < argc) {
             if (cli_parse_shard(argv[++i], &sh_i, &sh_n)) { free(ins); return cli_usage_error("mesh", "bad --shard"); }
-        } else if ((!strcmp(a, "--deflection") || !strcmp(a, "--rel") || !strcmp(a, "--angle")) && i + 1 < argc) {
-            char *end;
-            double d = strtod(argv[++i], &end);
-            if (*end || !(d > 0)) { free(ins); return cli_usage_error("mesh", "%s needs a positive number", a); }
-            if (!strcmp(a, "--deflection")) o.deflection_mm = d;
-            else if (!strcmp(a, "--rel")) o.deflection_rel = d;
-            else o.angle_rad = d;
+        } else if (i + 1 < argc && (tess = brep_cli_tess_option(a, argv[i + 1], &o)) != 0) {
+            if (tess < 0) { free(ins); return cli_usage_error("mesh", "%s needs a positive number", a); }
+            i++;
         } else if (a[0] == '-' && a[1]) { free(ins); return cli_usage_error("mesh", "unknown option '%s'", a); }
         else ins[n_in++] = argv[i];
     }

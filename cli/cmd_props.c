@@ -32,20 +32,14 @@ static int run(int argc, char **argv) {
     if (!ins) return CLI_FAIL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int tess;
         if (!strcmp(a, "--json")) json = 1;
-        else if ((!strcmp(a, "--deflection") || !strcmp(a, "--rel") || !strcmp(a, "--angle") ||
-                  !strcmp(a, "--shard")) && i + 1 < argc) {
+        else if (!strcmp(a, "--shard") && i + 1 < argc) {
             const char *v = argv[++i];
-            char *end;
-            if (!strcmp(a, "--shard")) {
-                if (cli_parse_shard(v, &sh_i, &sh_n)) { free(ins); return cli_usage_error("props", "bad --shard '%s'", v); }
-                continue;
-            }
-            double d = strtod(v, &end);
-            if (*end || !(d > 0)) { free(ins); return cli_usage_error("props", "%s needs a positive number", a); }
-            if (!strcmp(a, "--deflection")) o.deflection_mm = d;
-            else if (!strcmp(a, "--rel")) o.deflection_rel = d;
-            else o.angle_rad = d;
+            if (cli_parse_shard(v, &sh_i, &sh_n)) { free(ins); return cli_usage_error("props", "bad --shard '%s'", v); }
+        } else if (i + 1 < argc && (tess = brep_cli_tess_option(a, argv[i + 1], &o)) != 0) {
+            if (tess < 0) { free(ins); return cli_usage_error("props", "%s needs a positive number", a); }
+            i++;
         } else if (a[0] == '-' && a[1]) { free(ins); return cli_usage_error("props", "unknown option '%s'", a); }
         else ins[n_in++] = argv[i];
     }
