@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static int test_n_checks, test_n_failed;
 
@@ -42,6 +43,17 @@ static inline int test_finish(const char *name) {
     fprintf(stderr, "%s: %d checks, %d failed\n", name, test_n_checks, test_n_failed);
     if (test_n_checks == 0) { fprintf(stderr, "%s: no checks ran\n", name); return 1; }
     return test_n_failed ? 1 : 0;
+}
+
+/* Run a shell command, capture up to n_out - 1 bytes of its stdout (NUL-terminated);
+ * returns its exit status, or -1 when it could not run or died from a signal. */
+static inline int test_run_capture(const char *cmd, char *out, size_t n_out) {
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t got = fread(out, 1, n_out - 1, p);
+    out[got] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* path of the steplm binary under test (set by ctest), for CLI tests */

@@ -6,14 +6,6 @@
 #include "test.h"
 #include <stdio.h>
 
-static int sh(const char *cmd, char *out, size_t n) {
-    FILE *f = popen(cmd, "r");
-    if (!f) return -1;
-    size_t len = fread(out, 1, n - 1, f);
-    out[len] = 0;
-    return pclose(f);
-}
-
 static double jnum(const char *json, const char *key) {
     char k[64];
     snprintf(k, sizeof k, "\"%s\":", key);
@@ -24,9 +16,9 @@ static double jnum(const char *json, const char *key) {
 static void check_mug(const char *lua, long genus, double volume) {
     char cmd[1024], out[8192];
     snprintf(cmd, sizeof cmd, "'%s' run %s -o /tmp/steplm_mug.step 2>&1", test_steplm_bin(), lua);
-    CHECK_MSG(sh(cmd, out, sizeof out) == 0, "%s", out);
+    CHECK_MSG(test_run_capture(cmd, out, sizeof out) == 0, "%s", out);
     snprintf(cmd, sizeof cmd, "'%s' props /tmp/steplm_mug.step --json 2>&1", test_steplm_bin());
-    CHECK_MSG(sh(cmd, out, sizeof out) == 0, "%s", out);
+    CHECK_MSG(test_run_capture(cmd, out, sizeof out) == 0, "%s", out);
     CHECK_MSG(strstr(out, "\"watertight\":true") != NULL, "%s", out);
     CHECK_MSG(jnum(out, "genus") == (double)genus, "%s: genus expected %ld: %s", lua, genus, out);
     CHECK_REL(jnum(out, "volume_mm3"), volume, 1e-6);

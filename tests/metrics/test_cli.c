@@ -8,15 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int run_cmd(const char *cmd, char *out, size_t n) {
-    FILE *f = popen(cmd, "r");
-    if (!f) return -1;
-    size_t k = fread(out, 1, n - 1, f);
-    out[k] = 0;
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 int main(void) {
     if (!ref_available()) TEST_SKIP("reference data not found under " REF_DIR);
     const char *bin = test_steplm_bin();
@@ -24,7 +15,7 @@ int main(void) {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s compare " REF_DIR "/shapes/box.stl " REF_DIR "/shapes/box_rigid.ply --json --points 2048",
              bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 0);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 0);
     cJSON *j = cJSON_Parse(out);
     CHECK(j != NULL);
     if (j) {
@@ -56,16 +47,16 @@ int main(void) {
     }
     /* a missing STEP file is a located error (STEP input itself: test_step_input.c); usage errors */
     snprintf(cmd, sizeof cmd, "%s compare x.step " REF_DIR "/shapes/box.stl 2>&1", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 1);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 1);
     CHECK_MSG(strstr(out, "x.step: error: ") != NULL && strstr(out, "cannot open") != NULL, "%s", out);
     snprintf(cmd, sizeof cmd, "%s compare only_one.stl 2>&1", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 2);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s compare a.stl b.stl --align sideways 2>&1", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 2);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s compare --help", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 0);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 0);
     snprintf(cmd, sizeof cmd, "%s compare /nonexistent.stl " REF_DIR "/shapes/box.stl 2>&1", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 1);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 1);
     /* eval: two pairs, one missing prediction, one STEP prediction */
     char dir[] = "/tmp/steplm_eval_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -77,7 +68,7 @@ int main(void) {
     CHECK(system(cmd) == 0);
     snprintf(cmd, sizeof cmd, "%s eval --pred %s/pred --gt %s/gt --points 1024 --json %s/r.json --csv %s/r.csv 2>/dev/null",
              bin, dir, dir, dir, dir);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 0);
+    CHECK_EQ_INT(test_run_capture(cmd, out, sizeof out), 0);
     char path[512];
     snprintf(path, sizeof path, "%s/r.json", dir);
     char *txt = NULL;

@@ -14,11 +14,7 @@ static double field(const char *json, const char *key) {
 static int run(const char *args, char *out, size_t n) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' compare %s --json --points 2048 2>&1", test_steplm_bin(), args);
-    FILE *f = popen(cmd, "r");
-    if (!f) return -1;
-    size_t len = fread(out, 1, n - 1, f);
-    out[len] = 0;
-    return pclose(f);
+    return test_run_capture(cmd, out, n);
 }
 
 int main(void) {

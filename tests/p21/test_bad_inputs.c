@@ -17,12 +17,7 @@
 static int run_check(const char *path, char *out, size_t n_out) {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' check '%s' 2>&1", test_steplm_bin(), path);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t len = fread(out, 1, n_out - 1, p);
-    out[len] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return test_run_capture(cmd, out, n_out);
 }
 
 static void expect_error(const char *path, const char *pos, const char *msg) {
