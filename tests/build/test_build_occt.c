@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "test.h"
+#include "occt.h"
 
 /* scratch files go to $TMPDIR (default /tmp), not into a build tree */
 static const char *tmpdir(void) {
@@ -17,23 +18,9 @@ static const char *tmpdir(void) {
 }
 #include "build/golden.h"
 
-static const char *script = "../shared/tools/occt/occt-draw-measure.sh";
-
-/* field i (0-based) of a CSV line without quoted commas in the fields we use */
-static int csv_field(const char *line, int i, char *out, size_t n) {
-    const char *p = line;
-    for (int k = 0; k < i; k++) { p = strchr(p, ','); if (!p) return -1; p++; }
-    size_t l = strcspn(p, ",\n");
-    if (l >= n) l = n - 1;
-    memcpy(out, p, l);
-    out[l] = 0;
-    return 0;
-}
 
 int main(void) {
-    if (system("command -v DRAWEXE >/dev/null 2>&1 || command -v occt-draw >/dev/null 2>&1") != 0)
-        TEST_SKIP("occt-draw (DRAWEXE) is not installed");
-    if (access(script, X_OK) != 0) TEST_SKIP("%s not found", script);
+    test_occt_require();
     /* STEPLM_OCCT_TABLE=FILE: also write the results as markdown table rows */
     const char *table = getenv("STEPLM_OCCT_TABLE");
     FILE *tf = table ? fopen(table, "w") : NULL;
@@ -44,7 +31,7 @@ int main(void) {
         snprintf(out, sizeof out, "%s/steplm-tbo-%s-%d.step", tmpdir(), g->spec, (int)getpid());
         snprintf(cmd, sizeof cmd, "%s build tests/build/specs/%s.json -o %s > /dev/null", test_steplm_bin(), g->spec, out);
         CHECK_MSG(system(cmd) == 0, "%s: build failed", g->spec);
-        snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", script, out);
+        snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", OCCT_MEASURE_SCRIPT, out);
         FILE *f = popen(cmd, "r");
         CHECK(f != NULL);
         if (!f) continue;
@@ -52,11 +39,11 @@ int main(void) {
         if (!fgets(line, sizeof line, f)) line[0] = 0;
         pclose(f);
         char ok[32], check[32], vol[64], status[256], solids[32], faces[32], area[64];
-        csv_field(line, 15, solids, sizeof solids);
-        csv_field(line, 17, faces, sizeof faces);
-        csv_field(line, 28, area, sizeof area);
-        CHECK_MSG(csv_field(line, 13, ok, sizeof ok) == 0 && csv_field(line, 37, check, sizeof check) == 0 &&
-                  csv_field(line, 30, vol, sizeof vol) == 0 && csv_field(line, 42, status, sizeof status) == 0,
+        test_csv_field(line, 15, solids, sizeof solids);
+        test_csv_field(line, 17, faces, sizeof faces);
+        test_csv_field(line, 28, area, sizeof area);
+        CHECK_MSG(test_csv_field(line, 13, ok, sizeof ok) == 0 && test_csv_field(line, 37, check, sizeof check) == 0 &&
+                  test_csv_field(line, 30, vol, sizeof vol) == 0 && test_csv_field(line, 42, status, sizeof status) == 0,
                   "%s: bad CSV \"%s\"", g->spec, line);
         CHECK_STR(ok, "true");
         CHECK_STR(check, "valid");

@@ -5,32 +5,16 @@
  * bounding box within 0.1 mm: the captions hold against an independent kernel.
  * Skipped (exit 77) without occt-draw. */
 #include "test.h"
+#include "occt.h"
 
 #include <cjson/cJSON.h>
 #include <unistd.h>
 
 #include "steplm/synth.h"
 
-static const char *script = "../shared/tools/occt/occt-draw-measure.sh";
-
-static int csv_field(const char *line, int k, char *out, size_t n) {
-    const char *p = line;
-    for (int i = 0; i < k; i++) {
-        p = strchr(p, ',');
-        if (!p) return -1;
-        p++;
-    }
-    size_t l = strcspn(p, ",\n");
-    if (l >= n) l = n - 1;
-    memcpy(out, p, l);
-    out[l] = 0;
-    return 0;
-}
 
 int main(void) {
-    if (system("command -v DRAWEXE >/dev/null 2>&1 || command -v occt-draw >/dev/null 2>&1") != 0)
-        TEST_SKIP("occt-draw (DRAWEXE) is not installed");
-    if (access(script, X_OK) != 0) TEST_SKIP("%s not found", script);
+    test_occt_require();
     synth_set set;
     sl_err err;
     CHECK_MSG(synth_set_load(&set, "data/families", "all", &err) == SL_OK, "%s", err.msg);
@@ -50,7 +34,7 @@ int main(void) {
         char path[256], cmd[1024], line[8192];
         snprintf(path, sizeof path, "build/tso-%s-%d.step", fam, (int)getpid());
         CHECK(sl_file_write_atomic(path, in.step.data, in.step.len, &err) == SL_OK);
-        snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", script, path);
+        snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", OCCT_MEASURE_SCRIPT, path);
         FILE *f = popen(cmd, "r");
         line[0] = 0;
         if (f) {
@@ -59,9 +43,9 @@ int main(void) {
         }
         unlink(path);
         char ok[32], check[32], vol[64], bb[6][64];
-        int bad = csv_field(line, 13, ok, sizeof ok) || csv_field(line, 37, check, sizeof check) ||
-                  csv_field(line, 30, vol, sizeof vol);
-        for (int k = 0; k < 6; k++) bad |= csv_field(line, 31 + k, bb[k], sizeof bb[k]);
+        int bad = test_csv_field(line, 13, ok, sizeof ok) || test_csv_field(line, 37, check, sizeof check) ||
+                  test_csv_field(line, 30, vol, sizeof vol);
+        for (int k = 0; k < 6; k++) bad |= test_csv_field(line, 31 + k, bb[k], sizeof bb[k]);
         CHECK_MSG(!bad, "%s: bad CSV \"%s\"", fam, line);
         if (bad) { synth_instance_release(&in); continue; }
         cJSON *meta = cJSON_Parse(in.meta.data);
