@@ -23,7 +23,4 @@ sl_status cadprog_run(const char *name, const char *src, size_t n, const char *g
  * program line that made the failing node (err->file = name, err->line). */
 sl_status cadprog_build(const char *name, const char *json, size_t n, build_model *m, sl_err *err);
 
-/* The API source (for documentation and tests). */
-const char *cadprog_api_source(void);
-
 #endif

@@ -53,8 +53,4 @@ typedef struct sandbox_host {
 sl_status sandbox_run(const char *name, const char *src, size_t n, const sandbox_limits *lim,
                       const sandbox_host *host, sandbox_result *res, sl_err *err);
 
-/* For host functions: the current line of the program (the innermost Lua function
- * on the call stack), 0 if unknown. */
-int sandbox_current_line(lua_State *L);
-
 #endif

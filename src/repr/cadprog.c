@@ -12,8 +12,6 @@
 
 extern const char steplm_lua_cadapi[];
 
-const char *cadprog_api_source(void) { return steplm_lua_cadapi; }
-
 typedef struct host_ctx {
     const char *name;
     const char *globals;

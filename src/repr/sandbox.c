@@ -178,14 +178,6 @@ void sandbox_limits_default(sandbox_limits *l) {
     l->max_output_bytes = 64 << 10;
 }
 
-int sandbox_current_line(lua_State *L) {
-    lua_Debug ar;
-    for (int level = 0; lua_getstack(L, level, &ar); level++) {
-        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && ar.what[0] != 'C') return ar.currentline;
-    }
-    return 0;
-}
-
 /* "[string \"...\"]:3: msg" or "name:3: msg" -> keep; parse line if present */
 static void set_lua_err(sl_err *err, sl_status st, const char *msg, const char *name) {
     if (!err) return;
