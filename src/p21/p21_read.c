@@ -53,6 +53,8 @@ typedef struct reader {
     int oom;
     int fatal;                /* stop: limit hit or out of memory */
     int warned_case;          /* warned about a lower-case section keyword */
+    uint64_t *refs;           /* references of the entity being parsed, in text order */
+    size_t refs_n, refs_cap;
 } reader;
 
 static inline uint32_t col_of(const reader *r, const char *p) { return (uint32_t)(p - r->line_start) + 1; }
@@ -340,6 +342,14 @@ static int parse_list(reader *r, p21_value *out) {
             if (lex_id(r, &id)) goto fail;
             v.kind = P21_REF;
             v.u.ref = id;
+            if (r->refs_n == r->refs_cap) {
+                size_t nc = r->refs_cap ? r->refs_cap * 2 : 64;
+                uint64_t *nr = realloc(r->refs, nc * sizeof *nr);
+                if (!nr) { r->oom = r->fatal = 1; goto fail; }
+                r->refs = nr;
+                r->refs_cap = nc;
+            }
+            r->refs[r->refs_n++] = id;
         } else if (c == '$') {
             v.kind = P21_NULL; r->p++;
         } else if (c == '*') {
@@ -490,6 +500,7 @@ static void parse_entity(reader *r, uint16_t section) {
     uint32_t line = r->line, col = col_of(r, start);
     uint64_t id = 0;
     r->cur_id = 0;
+    r->refs_n = 0;
     if (lex_id(r, &id)) { recover(r); return; }
     r->cur_id = id;
     if (expect_char(r, '=', "expected '=' after the entity id")) { recover(r); return; }
@@ -578,7 +589,13 @@ static void parse_entity(reader *r, uint16_t section) {
         e->parts = parts;
         e->n_parts = n_parts;
         e->flags = complex ? P21_ENT_COMPLEX : 0;
-        if (p21__collect_refs(d, e)) { r->oom = r->fatal = 1; return; }
+        /* the references were collected while parsing (text order) */
+        e->n_refs = (uint32_t)r->refs_n;
+        if (r->refs_n) {
+            e->refs = sl_arena_alloc(&d->arena, r->refs_n * sizeof *e->refs);
+            if (!e->refs) { r->oom = r->fatal = 1; return; }
+            memcpy(e->refs, r->refs, r->refs_n * sizeof *e->refs);
+        }
     } else {
         e->flags = P21_ENT_BAD;
     }
@@ -744,6 +761,7 @@ static sl_status finish(reader *r, p21_doc **out, sl_err *err) {
     p21_doc *d = r->doc;
     free(r->vs);
     free(r->fs);
+    free(r->refs);
     if (r->oom) {
         p21_doc_free(d);
         *out = NULL;
