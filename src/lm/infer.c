@@ -47,16 +47,25 @@ typedef struct kv_cache {
     float *v;                 /* (L, G, S, kvd) */
 } kv_cache;
 
+/* up to this many rows go through the matvec kernels (weights streamed once,
+ * reused from L1 across rows); more rows (prefill, large G) through sgemm on
+ * the fp32 master weights */
+#define MV_MAX_ROWS 16
+
 typedef struct infer_ws {
     int N;                    /* capacity in rows */
     float *x, *hn, *q, *k, *v, *y, *h1, *h3, *tmp, *logits; /* (N, .) */
     float *att;               /* (threads, S) */
-    int n_thr;
+    float *hn_t;              /* (threads, N, d): each thread's copy of a normed input (decode team) */
+    float *o;                 /* (N, d): output of the o / down projection before the residual add */
+    float *lt, *lo;           /* (threads, N, r), (threads, N, max out): LoRA scratch per thread */
+    int n_thr, max_out, team_rows;
 } infer_ws;
 
 static void ws_free(infer_ws *w) {
     free(w->x); free(w->hn); free(w->q); free(w->k); free(w->v); free(w->y);
     free(w->h1); free(w->h3); free(w->tmp); free(w->logits); free(w->att);
+    free(w->hn_t); free(w->o); free(w->lt); free(w->lo);
 }
 
 static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
@@ -69,7 +78,15 @@ static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
     w->h1 = lm_calloc(n * f); w->h3 = lm_calloc(n * f); w->tmp = lm_calloc(n * r);
     w->logits = lm_calloc(n * m->c.vocab);
     w->att = lm_calloc((size_t)w->n_thr * S);
-    if (!w->x || !w->hn || !w->q || !w->k || !w->v || !w->y || !w->h1 || !w->h3 || !w->tmp || !w->logits || !w->att) {
+    size_t nt = w->n_thr, nd = n < MV_MAX_ROWS ? n : MV_MAX_ROWS;   /* the team runs at most MV_MAX_ROWS rows */
+    w->max_out = (int)(f > d ? f : d);
+    w->team_rows = (int)nd;
+    w->hn_t = lm_calloc(nt * nd * d);
+    w->o = lm_calloc(n * d);
+    w->lt = lm_calloc(nt * nd * r);
+    w->lo = lm_calloc(m->lora_r ? nt * nd * w->max_out : 1);
+    if (!w->x || !w->hn || !w->q || !w->k || !w->v || !w->y || !w->h1 || !w->h3 || !w->tmp || !w->logits || !w->att ||
+        !w->hn_t || !w->o || !w->lt || !w->lo) {
         ws_free(w);
         return -1;
     }
@@ -130,17 +147,12 @@ static int dw_init(dec_weights *dw, lm_model *m, lm_weights type) {
     return 0;
 }
 
-/* up to this many rows go through the matvec kernels (weights streamed once,
- * reused from L1 across rows); more rows (prefill, large G) through sgemm on
- * the fp32 master weights */
-#define MV_MAX_ROWS 16
 
-/* y = x W^T (+ LoRA) for inference */
-static void proj(lm_model *m, infer_ws *w, const dec_weights *dw, int kind, int l, const float *x, float *y, int N) {
+/* y = x W^T (+ LoRA) for N > MV_MAX_ROWS rows (prefill): sgemm on the fp32 master weights */
+static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, float *y, int N) {
     int in, out;
     lm_lora_dims(m, kind, &in, &out);
-    if (N <= MV_MAX_ROWS) lm_mv(&dw->w[l * 7 + kind], x, y, N, in, out, w->n_thr);
-    else lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
+    lm_mm_xwt(x, lm_base_weight(m, kind, l), y, N, in, out, 0.0f);
     if (m->lora_r) {
         int r = m->lora_r;
         const float *A = m->lp.a[kind] + (size_t)l * r * in, *B = m->lp.b[kind] + (size_t)l * out * r;
@@ -213,8 +225,8 @@ static void attend_row(float *q, const float *kt, int S, const float *vb, int kv
     for (int e = 0; e < hd; e++) y[e] /= sum;
 }
 
-/* Run N rows (token tok[i], cache slot slot[i], position pos[i]); logits for
- * the last n_out rows land in w->logits (n_out, V). */
+/* Run N > MV_MAX_ROWS rows (token tok[i], cache slot slot[i], position
+ * pos[i]); logits for the last n_out rows land in w->logits (n_out, V). */
 static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
                          const int *pos, int N, int n_out) {
     const lm_config *c = &m->c;
@@ -224,9 +236,9 @@ static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
     for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
     for (int l = 0; l < c->n_layer; l++) {
         lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
-        proj(m, w, dw, 0, l, w->hn, w->q, N);
-        proj(m, w, dw, 1, l, w->hn, w->k, N);
-        proj(m, w, dw, 2, l, w->hn, w->v, N);
+        proj(m, w, 0, l, w->hn, w->q, N);
+        proj(m, w, 1, l, w->hn, w->k, N);
+        proj(m, w, 2, l, w->hn, w->v, N);
         lm_rope(w->q, N, d, H, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         lm_rope(w->k, N, kvd, c->n_kv_head, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         float *kl = kc->k + (size_t)l * kc->G * kc->S * kvd, *vl = kc->v + (size_t)l * kc->G * kc->S * kvd;
@@ -245,22 +257,152 @@ static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
             const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
             attend_row(qv, kb, kc->S, vb, kvd, np, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
         }
-        proj(m, w, dw, 3, l, w->y, w->hn, N);
+        proj(m, w, 3, l, w->y, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
         lm_rmsnorm_fwd(w->x, p->mlp_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
-        proj(m, w, dw, 4, l, w->hn, w->h1, N);
-        proj(m, w, dw, 5, l, w->hn, w->h3, N);
+        proj(m, w, 4, l, w->hn, w->h1, N);
+        proj(m, w, 5, l, w->hn, w->h3, N);
         for (size_t i = 0; i < (size_t)N * f; i++) {
             float z = w->h1[i];
             w->h1[i] = z / (1.0f + lm_expf(-z)) * w->h3[i];
         }
-        proj(m, w, dw, 6, l, w->h1, w->hn, N);
+        proj(m, w, 6, l, w->h1, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
     }
     const float *xo = w->x + (size_t)(N - n_out) * d;
     lm_rmsnorm_fwd(xo, p->norm, w->hn, NULL, n_out, d, c->norm_eps);
     if (n_out <= MV_MAX_ROWS) lm_mv(&dw->head, w->hn, w->logits, n_out, d, c->vocab, w->n_thr);
     else lm_mm_xwt(w->hn, p->lm_head, w->logits, n_out, d, c->vocab, 0.0f);
+}
+
+/* ---- the decoding team -------------------------------------------------------
+ * A step of N <= MV_MAX_ROWS rows (decode, short prompts) runs in one parallel
+ * region. Every product is split by output rows, in blocks of 8, across the
+ * team; cache writes and attention by (row, head); a barrier stands wherever a
+ * step reads what another thread wrote. Each thread normalises the residual
+ * stream into its own buffer (the same arithmetic on the same data), so the
+ * norms need no barrier of their own. One parallel region per step instead of
+ * one per product: at batch 1 a product of cfg1 is ~50 us of work, and a
+ * region's start and join cost more than a barrier.
+ *
+ * Every output element comes from the same code in the same order whatever
+ * the team size (lm_mv_rows does not depend on where a split falls), so
+ * results do not depend on the thread count. */
+
+/* rows [r0, r1) of `out` for thread t of nt, in blocks of 8 */
+static void team_split(int out, int t, int nt, int *r0, int *r1) {
+    int per = ((out + nt - 1) / nt + 7) / 8 * 8;
+    *r0 = t * per < out ? t * per : out;
+    *r1 = *r0 + per < out ? *r0 + per : out;
+}
+
+/* this thread's output columns of y = x W^T (+ LoRA: x A^T in full, then its
+ * columns of (x A^T) B^T, scaled and added) */
+static void team_proj(lm_model *m, infer_ws *w, const dec_weights *dw, int kind, int l, const float *x, float *y, int N,
+                      int t, int nt) {
+    int in, out, r0, r1;
+    lm_lora_dims(m, kind, &in, &out);
+    team_split(out, t, nt, &r0, &r1);
+    if (r0 >= r1) return;
+    lm_mv_rows(&dw->w[l * 7 + kind], x, y, N, in, out, r0, r1);
+    if (m->lora_r) {
+        int r = m->lora_r;
+        lm_wref A = {0}, B = {0};
+        A.f32 = m->lp.a[kind] + (size_t)l * r * in;
+        B.f32 = m->lp.b[kind] + (size_t)l * out * r;
+        float *xa = w->lt + (size_t)t * w->team_rows * r, *ob = w->lo + (size_t)t * w->team_rows * w->max_out;
+        lm_mv_rows(&A, x, xa, N, in, r, 0, r);
+        lm_mv_rows(&B, xa, ob, N, r, out, r0, r1);
+        float s = m->lora_alpha / r;
+        for (int i = 0; i < N; i++)
+            for (int j = r0; j < r1; j++) y[(size_t)i * out + j] += s * ob[(size_t)i * out + j];
+    }
+}
+
+/* this thread's columns of x += o */
+static void team_residual(float *x, const float *o, int N, int d, int t, int nt) {
+    int r0, r1;
+    team_split(d, t, nt, &r0, &r1);
+    for (int i = 0; i < N; i++)
+        for (int j = r0; j < r1; j++) x[(size_t)i * d + j] += o[(size_t)i * d + j];
+}
+
+/* Below this many multiply-adds per step a second thread costs more in
+ * barriers than it saves (the test models of tests/lm stay on one thread,
+ * cfg1 at batch 1 does 5.8 M). */
+#define TEAM_MIN_MACS 5e5
+
+static void forward_team(lm_model *m, const dec_weights *dw, kv_cache *kc, infer_ws *w, const int32_t *tok,
+                         const int *slot, const int *pos, int N, int n_out) {
+    const lm_config *c = &m->c;
+    int d = c->d, f = c->ffn, kvd = m->kvd, H = c->n_head, KH = c->n_kv_head, hd = m->hd, grp = H / KH, S = kc->S;
+    const lm_params *p = &m->p;
+    float scale = 1.0f / sqrtf((float)hd);
+    double macs = (double)N * ((double)c->n_layer * ((double)d * (2 * d + 2 * kvd) + 3.0 * d * f) + (double)d * c->vocab);
+    int nt = macs >= TEAM_MIN_MACS ? w->n_thr : 1;
+    for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
+#pragma omp parallel num_threads(nt)
+    {
+        int t = omp_get_thread_num(), tn = omp_get_num_threads();
+        float *hn = w->hn_t + (size_t)t * w->team_rows * d, *sc = w->att + (size_t)t * S;
+        for (int l = 0; l < c->n_layer; l++) {
+            float *kl = kc->k + (size_t)l * kc->G * S * kvd, *vl = kc->v + (size_t)l * kc->G * S * kvd;
+            lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, hn, NULL, N, d, c->norm_eps);
+            team_proj(m, w, dw, 0, l, hn, w->q, N, t, tn);
+            team_proj(m, w, dw, 1, l, hn, w->k, N, t, tn);
+            team_proj(m, w, dw, 2, l, hn, w->v, N, t, tn);
+#pragma omp barrier
+            /* keys rotated into the cache (stored transposed), values beside them */
+            int nu = N * KH;
+            for (int u = nu * t / tn; u < nu * (t + 1) / tn; u++) {
+                int i = u / KH, kh = u % KH;
+                float *kv = w->k + (size_t)i * kvd + (size_t)kh * hd;
+                lm_rope(kv, 1, hd, 1, hd, pos + i, 0, m->rope_cos, m->rope_sin, 1.0f);
+                float *kt = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * S + pos[i];
+                for (int e = 0; e < hd; e++) kt[(size_t)e * S] = kv[e];
+                memcpy(vl + ((size_t)slot[i] * S + pos[i]) * kvd + (size_t)kh * hd, w->v + (size_t)i * kvd + (size_t)kh * hd,
+                       sizeof(float) * hd);
+            }
+#pragma omp barrier
+            nu = N * H;
+            for (int u = nu * t / tn; u < nu * (t + 1) / tn; u++) {
+                int i = u / H, h = u % H, kh = h / grp;
+                float *qv = w->q + (size_t)i * d + (size_t)h * hd;
+                lm_rope(qv, 1, hd, 1, hd, pos + i, 0, m->rope_cos, m->rope_sin, 1.0f);
+                const float *kb = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * S;
+                const float *vb = vl + (size_t)slot[i] * S * kvd + (size_t)kh * hd;
+                attend_row(qv, kb, S, vb, kvd, pos[i] + 1, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
+            }
+#pragma omp barrier
+            team_proj(m, w, dw, 3, l, w->y, w->o, N, t, tn);
+            team_residual(w->x, w->o, N, d, t, tn);
+#pragma omp barrier
+            lm_rmsnorm_fwd(w->x, p->mlp_norm + (size_t)l * d, hn, NULL, N, d, c->norm_eps);
+            team_proj(m, w, dw, 4, l, hn, w->h1, N, t, tn);
+            team_proj(m, w, dw, 5, l, hn, w->h3, N, t, tn);
+            int r0, r1;
+            team_split(f, t, tn, &r0, &r1);
+            for (int i = 0; i < N; i++)
+                for (int j = r0; j < r1; j++) {
+                    float z = w->h1[(size_t)i * f + j];
+                    w->h1[(size_t)i * f + j] = z / (1.0f + lm_expf(-z)) * w->h3[(size_t)i * f + j];
+                }
+#pragma omp barrier
+            team_proj(m, w, dw, 6, l, w->h1, w->o, N, t, tn);
+            team_residual(w->x, w->o, N, d, t, tn);
+#pragma omp barrier
+        }
+        lm_rmsnorm_fwd(w->x + (size_t)(N - n_out) * d, p->norm, hn, NULL, n_out, d, c->norm_eps);
+        int r0, r1;
+        team_split(c->vocab, t, tn, &r0, &r1);
+        if (r0 < r1) lm_mv_rows(&dw->head, hn, w->logits, n_out, d, c->vocab, r0, r1);
+    }
+}
+
+static void forward_step(lm_model *m, const dec_weights *dw, kv_cache *kc, infer_ws *w, const int32_t *tok,
+                         const int *slot, const int *pos, int N, int n_out) {
+    if (N <= MV_MAX_ROWS) forward_team(m, dw, kc, w, tok, slot, pos, N, n_out);
+    else forward_rows(m, dw, kc, w, tok, slot, pos, N, n_out);
 }
 
 /* ---- sampler --------------------------------------------------------------- */
@@ -383,7 +525,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
 
     double t0 = sl_time_sec();
     for (int i = 0; i < n_prompt; i++) { slot[i] = 0; pos[i] = i; tok[i] = prompt[i]; }
-    forward_rows(m, &dw, &kc, &w, tok, slot, pos, n_prompt, 1);
+    forward_step(m, &dw, &kc, &w, tok, slot, pos, n_prompt, 1);
     for (int l = 0; l < c->n_layer; l++)
         for (int g = 1; g < G; g++) {
             size_t base = (size_t)l * G * S * m->kvd, n = (size_t)n_prompt * m->kvd;
@@ -437,7 +579,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
             for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
             break;
         }
-        forward_rows(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
+        forward_step(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
         out->n_decoded += n_live;
         cur_pos++;
     }

@@ -3,6 +3,7 @@
  * with 2 OpenMP threads, compared bit for bit. The shapes are chosen so that
  * the split matmuls, the parallel attention items and the parallel
  * elementwise loops all engage. */
+#include <math.h>
 #include <omp.h>
 #include "test.h"
 #include "steplm/lm.h"
@@ -46,13 +47,21 @@ static int hook(void *ctx, int g, const int32_t *gen, int n_gen, float *logits, 
     return 0;
 }
 
-static void run_decode(int threads, int wt, float *out) {
+/* lora: 0 none, 1 rank-4 adapters with non-zero B, 2 the same merged into the base */
+static void run_decode(int threads, int wt, float *out, int lora) {
     omp_set_num_threads(threads);
     lm_config c = {16384, 256, 1, 4, 4, 64, 32, 0, 10000.0f, 1e-5f};   /* lm_head: 4.2 M multiply-adds */
     lm_model *m;
     sl_err err;
     if (lm_model_new(&c, &m, &err)) return;
     lm_model_init_random(m, 0.05f, 3);
+    if (lora) {
+        if (lm_lora_attach(m, 4, 8.0f, 5, &err)) { lm_model_free(m); return; }
+        size_t n;
+        float *ad = lm_lora_data(m, &n);   /* B starts at zero: give every adapter weight a value */
+        for (size_t i = 0; i < n; i++) ad[i] = 0.02f * (float)((int)((i * 2654435761u) % 201) - 100) / 100.0f;
+        if (lora == 2) lm_lora_merge(m);
+    }
     int32_t ids[5] = {1, 2, 3, 4, 5};
     lm_sample_opts o;
     lm_sample_opts_default(&o);
@@ -68,11 +77,30 @@ int main(void) {
     for (int wt = 0; wt < 3; wt++) {   /* fp32, bf16, int8 weights */
         size_t n = (size_t)8 * 16384;
         float *a = calloc(n, 4), *b = calloc(n, 4);
-        run_decode(1, wt, a);
-        run_decode(2, wt, b);
+        run_decode(1, wt, a, 0);
+        run_decode(2, wt, b, 0);
         CHECK(a[0] != 0.0f || a[1] != 0.0f);
         CHECK(!memcmp(a, b, n * 4));
         free(a); free(b);
+    }
+    {   /* adapters on the decoding team: thread-independent, and equal to the merged model */
+        size_t n = (size_t)8 * 16384;
+        float *a = calloc(n, 4), *b = calloc(n, 4), *mg = calloc(n, 4), *base = calloc(n, 4);
+        run_decode(1, 0, a, 1);
+        run_decode(2, 0, b, 1);
+        run_decode(2, 0, mg, 2);
+        run_decode(2, 0, base, 0);
+        CHECK(!memcmp(a, b, n * 4));
+        double md = 0, mx = 0, dbase = 0;
+        for (size_t i = 0; i < n; i++) {
+            md = fmax(md, fabs((double)a[i] - mg[i]));
+            mx = fmax(mx, fabs((double)mg[i]));
+            dbase = fmax(dbase, fabs((double)a[i] - base[i]));
+        }
+        printf("lora decode: max |unmerged - merged| %.3g (max |logit| %.3g), adapters move logits by %.3g\n", md, mx, dbase);
+        CHECK(mx > 0 && md <= 1e-5 * mx);
+        CHECK(dbase > 1e3 * md);   /* the adapters matter, so the comparison above means something */
+        free(a); free(b); free(mg); free(base);
     }
     size_t nl = (size_t)4 * 256 * 512, ng = 2000000;
     float *l1 = malloc(nl * 4), *l2 = malloc(nl * 4), *g1 = calloc(ng, 4), *g2 = calloc(ng, 4), s1 = 0, s2 = 1;
