@@ -5,9 +5,11 @@
 # env: STEPS (training steps, default 6; 0 = decode only), GEN (decode tokens, default 512),
 #      WAIT (seconds each decode run and tiny_lm.py may wait for a quiet CPU, default 30), BUILD (build dir)
 # Training: both with 2 threads (torch.set_num_threads(2) + OpenBLAS 2 threads;
-# steplm OMP_NUM_THREADS=2). Decode: torch's best setting (1 thread, per the
-# anchors); steplm at 1 and 2 threads, f32, bf16 and int8 (q8) weights. Prints tokens/s,
-# tokens per CPU-second, GFLOP/s, the foreign CPU load of each run and the ratios.
+# steplm OMP_NUM_THREADS=2). Decode: both engines at 1 and at 2 threads (torch
+# with OpenBLAS at 1 thread, its best per the anchors); steplm with f32, bf16
+# and int8 (q8) weights. Prints tokens/s, tokens per CPU-second, GFLOP/s, the
+# foreign CPU load of each run, and the ratios at the same thread count and
+# best against best.
 set -e
 cd "$(dirname "$0")/.."
 CFG=${1:-cfg1}
@@ -38,14 +40,18 @@ env $TORCH_ENV OPENBLAS_NUM_THREADS=2 /usr/bin/python3 $PEER $A --steps "$STEPS"
 echo "torch  train done (load -> $L2)"
 fi
 # Decode: every engine waits for a quiet CPU the same way (at most WAIT s,
-# tiny_lm.py's rule, via bench/py/metered.py) and is metered; steplm runs
-# before and after the peer (f32, bf16 and int8 weights; 1 and 2 threads).
+# tiny_lm.py's rule, via bench/py/metered.py) and is metered. torch runs at 1
+# thread (its best per the anchors) and at 2 (torch.set_num_threads(2),
+# OpenBLAS 1: the anchors' best 2-thread setting); steplm at 1 and 2 threads,
+# f32, bf16 and int8 weights, before and after the peer.
 sdec() { OMP_NUM_THREADS=$2 $M "$T/$1.json" -- "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" --weights $3; }
+tdec() { env $TORCH_ENV OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $PEER $A --steps 0 --gen "$GEN" --threads $2 \
+    --max-wait "$WAIT" --quiet --json "$T/$1.json" 2>/dev/null; }
 L3=$(load)
 sdec s_f32_1 1 f32; sdec s_bf16_1 1 bf16; sdec s_q8_1 1 q8
 sdec s_f32_2 2 f32; sdec s_bf16_2 2 bf16; sdec s_q8_2 2 q8
-env $TORCH_ENV OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $PEER $A --steps 0 --gen "$GEN" --threads 1 \
-    --max-wait "$WAIT" --quiet --json "$T/t_dec.json" 2>/dev/null
+tdec t_dec 1; tdec t_dec2 2
+sdec s_q8_2b 2 q8; sdec s_bf16_2b 2 bf16; sdec s_f32_2b 2 f32
 sdec s_q8_1b 1 q8; sdec s_bf16_1b 1 bf16; sdec s_f32_1b 1 f32
 L4=$(load)
 echo "decode done (load $L3 -> $L4)"
@@ -61,27 +67,33 @@ if os.path.exists(f"{d}/t_train.json"):
     tr_s, tr_t = st["train"]["tokens_per_s"], tt["train"]["tokens_per_s"]
     print(f"train  steplm {tr_s:8.1f} tok/s {st['train']['gflops']:6.1f} GFLOP/s | torch {tr_t:8.1f} tok/s "
           f"{tt['train']['gflops_per_s']:6.1f} GFLOP/s (foreign load {tt['cpu_load_train']['foreign_frac']:.0%}; steplm's {st['cpu_load']['foreign_frac']:.0%}) | ratio {tr_s / tr_t:.2f}x")
-td = j("t_dec")
-dt = td["infer"]["tokens_per_s"]
-tl = td["cpu_load_infer"]
-t_cpu = td["infer"]["decode_tokens"] / (tl["self_frac"] * tl["wall_s"] * ncpu)
-print(f"decode torch        1 thread : {dt:7.1f} tok/s {t_cpu:7.1f} tok/CPU-s  foreign load {tl['foreign_frac']:4.0%} "
-      f"(waited {td.get('waited_infer_s', 0):.0f} s)")
-res = {"torch_decode_tok_s": dt, "torch_decode_tok_cpu_s": t_cpu}
-runs = [(f"s_{w}_{t}", f"{w:4s}, {t[0]} thread{'s' if t[0] == '2' else ' '}") for t in ("1", "2", "1b")
-        for w in ("f32", "bf16", "q8")]
-for n, what in runs:
+res = {}
+tor = {}
+for n, th in (("t_dec", 1), ("t_dec2", 2)):
+    td = j(n)
+    tl = td["cpu_load_infer"]
+    t_cpu = td["infer"]["decode_tokens"] / (tl["self_frac"] * tl["wall_s"] * ncpu)
+    tor[th] = td["infer"]["tokens_per_s"]
+    print(f"decode torch  {th} thread{'s' if th == 2 else ' '}       : {tor[th]:7.1f} tok/s {t_cpu:7.1f} tok/CPU-s  "
+          f"foreign load {tl['foreign_frac']:4.0%} (waited {td.get('waited_infer_s', 0):.0f} s)  "
+          f"{td['infer'].get('gflops_per_s', float('nan')):5.2f} GFLOP/s")
+    res[f"torch_decode_{th}t_tok_s"] = tor[th]
+tbest = max(tor.values())
+runs = [(f"s_{w}_{t}", w, t[0]) for t in ("1", "2", "2b", "1b") for w in ("f32", "bf16", "q8")]
+for n, w, th in runs:
     s = j(n)
     de, cl = s["decode"], s["cpu_load"]
-    print(f"decode steplm {what}: {de['tokens_per_s']:7.1f} tok/s {de['tokens_per_cpu_s']:7.1f} tok/CPU-s  "
+    print(f"decode steplm {w:4s}, {th} thread{'s' if th == '2' else ' '}: {de['tokens_per_s']:7.1f} tok/s {de['tokens_per_cpu_s']:7.1f} tok/CPU-s  "
           f"foreign load {cl['foreign_frac']:4.0%} (waited {s['waited_s']:.0f} s)  {de['gflops']:5.2f} GFLOP/s "
-          f"{de['gb_per_s']:5.2f} GB/s weights | ratio {de['tokens_per_s'] / dt:.2f}x, per CPU-s {de['tokens_per_cpu_s'] / t_cpu:.2f}x"
+          f"{de['gb_per_s']:5.2f} GB/s weights | vs torch {th} thread{'s' if th == '2' else ' '} {de['tokens_per_s'] / tor[int(th)]:.2f}x"
           + ("  (after torch)" if n.endswith("b") else ""))
     res[n] = de["tokens_per_s"]
-best = lambda *ns: max(res[n] for n in ns)
-print("decode ratio (best steplm / torch): " + ", ".join(
-    f"{w} {best(f's_{w}_1', f's_{w}_2', f's_{w}_1b') / dt:.2f}x (1 thread {best(f's_{w}_1', f's_{w}_1b') / dt:.2f}x)"
-    for w in ("f32", "bf16", "q8")))
+best = lambda w, th: max(res[f"s_{w}_{th}"], res[f"s_{w}_{th}b"])
+for w in ("f32", "bf16", "q8"):
+    r1, r2 = best(w, "1") / tor[1], best(w, "2") / tor[2]
+    rb = max(best(w, "1"), best(w, "2")) / tbest
+    print(f"decode ratio {w:4s}: same threads 1: {r1:.2f}x, 2: {r2:.2f}x; best steplm / best torch {rb:.2f}x")
+    res[f"decode_ratio_{w}_1t"], res[f"decode_ratio_{w}_2t"], res[f"decode_ratio_{w}_best"] = r1, r2, rb
 res.update({"train_ratio": tr_s / tr_t, "steplm_train_tok_s": tr_s, "torch_train_tok_s": tr_t,
             "steplm_train_gflops": st["train"]["gflops"]})
 print(json.dumps(res))

@@ -171,6 +171,23 @@ static void attend_row(float *q, const float *kt, int S, const float *vb, int kv
     for (int e = 0; e < hd; e++) qs[e] = q[e] * scale;
     int j = 0;
 #ifdef __AVX512F__
+    for (; j + 128 <= np; j += 128) {   /* eight independent chains of hd multiply-adds */
+        __m512 a[8];
+        for (int u = 0; u < 8; u++) a[u] = _mm512_setzero_ps();
+        for (int e = 0; e < hd; e++) {
+            const float *ke = kt + (size_t)e * S + j;
+            __m512 qe = _mm512_set1_ps(qs[e]);
+            a[0] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke), a[0]);
+            a[1] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 16), a[1]);
+            a[2] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 32), a[2]);
+            a[3] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 48), a[3]);
+            a[4] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 64), a[4]);
+            a[5] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 80), a[5]);
+            a[6] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 96), a[6]);
+            a[7] = _mm512_fmadd_ps(qe, _mm512_loadu_ps(ke + 112), a[7]);
+        }
+        for (int u = 0; u < 8; u++) _mm512_storeu_ps(sc + j + 16 * u, a[u]);
+    }
     for (; j + 64 <= np; j += 64) {
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         for (int e = 0; e < hd; e++) {
@@ -203,17 +220,24 @@ static void attend_row(float *q, const float *kt, int S, const float *vb, int kv
     float sum = 0.0f;
     for (j = 0; j < np; j++) sum += sc[j];
 #ifdef __AVX512F__
-    if (hd % 16 == 0 && hd <= 128) {
-        int nv = hd / 16;
-        __m512 acc[8];
-        for (int u = 0; u < nv; u++) acc[u] = _mm512_setzero_ps();
-        for (j = 0; j < np; j++) {
-            const float *vj = vb + (size_t)j * kvd;
-            __m512 pj = _mm512_set1_ps(sc[j]);
-            for (int u = 0; u < nv; u++) acc[u] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(vj + 16 * u), acc[u]);
-        }
+    if (hd % 16 == 0) {
+        /* 16 value lanes at a time; positions j mod 4 into four accumulators
+         * summed at the end, so that the multiply-adds do not wait on each
+         * other (one chain of np dependent adds was most of the step) */
         __m512 inv = _mm512_set1_ps(1.0f / sum);
-        for (int u = 0; u < nv; u++) _mm512_storeu_ps(y + 16 * u, _mm512_mul_ps(acc[u], inv));
+        for (int u = 0; u < hd / 16; u++) {
+            const float *vu = vb + 16 * u;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (j = 0; j + 4 <= np; j += 4) {
+                a0 = _mm512_fmadd_ps(_mm512_set1_ps(sc[j]), _mm512_loadu_ps(vu + (size_t)j * kvd), a0);
+                a1 = _mm512_fmadd_ps(_mm512_set1_ps(sc[j + 1]), _mm512_loadu_ps(vu + (size_t)(j + 1) * kvd), a1);
+                a2 = _mm512_fmadd_ps(_mm512_set1_ps(sc[j + 2]), _mm512_loadu_ps(vu + (size_t)(j + 2) * kvd), a2);
+                a3 = _mm512_fmadd_ps(_mm512_set1_ps(sc[j + 3]), _mm512_loadu_ps(vu + (size_t)(j + 3) * kvd), a3);
+            }
+            for (; j < np; j++) a0 = _mm512_fmadd_ps(_mm512_set1_ps(sc[j]), _mm512_loadu_ps(vu + (size_t)j * kvd), a0);
+            __m512 acc = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+            _mm512_storeu_ps(y + 16 * u, _mm512_mul_ps(acc, inv));
+        }
         return;
     }
 #endif
