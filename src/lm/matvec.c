@@ -13,7 +13,10 @@
  * partial sums, one accumulator, then a fixed-order horizontal sum), whatever
  * the block it falls in, the number of rows n, or how rows are split across
  * threads: results do not depend on the thread count or on n. Blocks of 8
- * weight rows are read once and reused from L1 for all n activation rows. */
+ * weight rows are read once and reused from L1 for all n activation rows;
+ * while a block is multiplied, the next block is prefetched line by line (the
+ * hardware prefetchers alone left a batch-1 cfg1 step 5-17 % slower: eight
+ * rows read side by side are eight short streams). */
 #include <math.h>
 #include <string.h>
 #include <omp.h>
@@ -67,6 +70,8 @@ static inline __m512 ld_bf16(const uint16_t *p, __mmask16 m) {
                     if (!m) break;                                                                           \
                     int k = b * 16;                                                                          \
                     __m512 xv = _mm512_maskz_loadu_ps(m, x + k);                                             \
+                    if (i == 0 && !((k * sizeof(WT)) & 63))                                                  \
+                        for (int q = 8; q < 16; q++) _mm_prefetch((const char *)(w + (size_t)q * in + k), _MM_HINT_T0); \
                     a0 = _mm512_fmadd_ps(LOAD(w + k, m), xv, a0);                                            \
                     a1 = _mm512_fmadd_ps(LOAD(w + (size_t)in + k, m), xv, a1);                               \
                     a2 = _mm512_fmadd_ps(LOAD(w + (size_t)2 * in + k, m), xv, a2);                           \
