@@ -93,60 +93,86 @@ static int ws_init(infer_ws *w, const lm_model *m, int N, int S) {
     return 0;
 }
 
-/* Weights as decoding reads them: fp32 views of the master weights, or a bf16
- * or int8 copy made for this generation (lm_sample_opts.weights). */
+/* Weights as decoding reads them: a bf16 or int8 copy made for this
+ * generation (lm_sample_opts.weights), or fp32; packed for the decode kernels
+ * (lm_mv_pack) where the shapes allow. An fp32 packed copy doubles the weight
+ * memory, so above DW_PACK_F32_MAX decoding reads the master weights in
+ * place (same results, 10-30 % slower at batch 1). */
+#define DW_PACK_F32_MAX ((size_t)2 << 30)
+
 typedef struct dec_weights {
     lm_wref *w;               /* (L, 7) in lm_lora_dims kind order */
     lm_wref head;
-    void *buf;                /* the low-precision copy, or NULL */
+    void *buf;                /* the copy, or NULL */
     float *scales;            /* int8 row scales */
 } dec_weights;
 
 static void dw_free(dec_weights *dw) { free(dw->w); free(dw->buf); free(dw->scales); }
 
-/* point *r at rows x in of src converted per type; advances the buffers */
-static void dw_put(lm_wref *r, lm_weights type, const float *src, int rows, int in, char **at, float **sc) {
-    size_t n = (size_t)rows * in;
+static size_t dw_elem(lm_weights type) { return type == LM_WEIGHTS_BF16 ? 2 : type == LM_WEIGHTS_Q8 ? 1 : 4; }
+
+/* point *r at rows x in of src as the copy holds them (converted per type,
+ * packed if pack); advances the buffers. tmp: room for one converted matrix. */
+static void dw_put(lm_wref *r, lm_weights type, int pack, const float *src, int rows, int in, char **at, float **sc,
+                   void *tmp) {
+    size_t n = (size_t)rows * in, elem = dw_elem(type);
+    if (type == LM_WEIGHTS_F32 && !pack) { r->f32 = src; return; }
+    const void *rm = src;     /* row-major, converted */
     if (type == LM_WEIGHTS_BF16) {
-        lm_bf16_from_f32((uint16_t *)*at, src, n);
-        r->bf16 = (const uint16_t *)*at;
-        *at += n * sizeof(uint16_t);
+        lm_bf16_from_f32(pack ? tmp : (void *)*at, src, n);
+        rm = pack ? tmp : *at;
     } else if (type == LM_WEIGHTS_Q8) {
-        lm_q8_from_f32((int8_t *)*at, *sc, src, rows, in);
-        r->q8 = (const int8_t *)*at;
+        lm_q8_from_f32(pack ? tmp : (void *)*at, *sc, src, rows, in);
+        rm = pack ? tmp : *at;
         r->scale = *sc;
-        *at += n;
         *sc += rows;
-    } else r->f32 = src;
+    }
+    if (pack) lm_mv_pack(*at, rm, elem, rows, in);
+    if (type == LM_WEIGHTS_BF16) r->bf16 = (const uint16_t *)*at;
+    else if (type == LM_WEIGHTS_Q8) r->q8 = (const int8_t *)*at;
+    else r->f32 = (const float *)*at;
+    r->packed = pack;
+    *at += n * elem;
 }
 
 static int dw_init(dec_weights *dw, lm_model *m, lm_weights type) {
-    int L = m->c.n_layer;
+    int L = m->c.n_layer, d = m->c.d, V = m->c.vocab;
     memset(dw, 0, sizeof *dw);
     dw->w = calloc((size_t)L * 7, sizeof(lm_wref));
     if (!dw->w) return -1;
-    size_t total = (size_t)m->c.vocab * m->c.d, rows = m->c.vocab;
+    size_t elem = dw_elem(type), total = (size_t)V * d, rows = V, max_n = (size_t)V * d;
+    int packable = lm_mv_packable(V, d);
     for (int k = 0; k < 7; k++) {
         int in, out;
         lm_lora_dims(m, k, &in, &out);
         total += (size_t)L * in * out;
         rows += (size_t)L * out;
+        max_n = (size_t)in * out > max_n ? (size_t)in * out : max_n;
+        packable = packable && lm_mv_packable(out, in);
     }
-    if (type == LM_WEIGHTS_BF16) dw->buf = malloc(sizeof(uint16_t) * total);
-    if (type == LM_WEIGHTS_Q8) { dw->buf = malloc(total); dw->scales = malloc(sizeof(float) * rows); }
-    if (type != LM_WEIGHTS_F32 && (!dw->buf || (type == LM_WEIGHTS_Q8 && !dw->scales))) { dw_free(dw); return -1; }
+    int pack = packable && (type != LM_WEIGHTS_F32 || total * elem <= DW_PACK_F32_MAX);
+    void *tmp = NULL;
+    if (type != LM_WEIGHTS_F32 || pack) dw->buf = malloc(elem * total);
+    if (type == LM_WEIGHTS_Q8) dw->scales = malloc(sizeof(float) * rows);
+    if (pack && type != LM_WEIGHTS_F32) tmp = malloc(elem * max_n);
+    if (((type != LM_WEIGHTS_F32 || pack) && !dw->buf) || (type == LM_WEIGHTS_Q8 && !dw->scales) ||
+        (pack && type != LM_WEIGHTS_F32 && !tmp)) {
+        free(tmp);
+        dw_free(dw);
+        return -1;
+    }
     char *at = dw->buf;
     float *sc = dw->scales;
     for (int l = 0; l < L; l++)
         for (int k = 0; k < 7; k++) {
             int in, out;
             lm_lora_dims(m, k, &in, &out);
-            dw_put(&dw->w[l * 7 + k], type, lm_base_weight(m, k, l), out, in, &at, &sc);
+            dw_put(&dw->w[l * 7 + k], type, pack, lm_base_weight(m, k, l), out, in, &at, &sc, tmp);
         }
-    dw_put(&dw->head, type, m->p.lm_head, m->c.vocab, m->c.d, &at, &sc);
+    dw_put(&dw->head, type, pack, m->p.lm_head, V, d, &at, &sc, tmp);
+    free(tmp);
     return 0;
 }
-
 
 /* y = x W^T (+ LoRA) for N > MV_MAX_ROWS rows (prefill): sgemm on the fp32 master weights */
 static void proj(lm_model *m, infer_ws *w, int kind, int l, const float *x, float *y, int N) {

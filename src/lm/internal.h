@@ -64,7 +64,16 @@ void lm_rope(float *x, int N, int stride, int n_heads, int hd, const int *pos, i
 typedef struct lm_wref {
     const float *f32; const uint16_t *bf16;
     const int8_t *q8; const float *scale;     /* int8 rows, one scale per row */
+    int packed;                               /* laid out by lm_mv_pack */
 } lm_wref;
+/* Packed layout for decoding: per block of 8 rows, the rows' first 16
+ * elements side by side, then their next 16, ...: element k of row r at
+ * block(r) + ((k / 16) * 8 + r % 8) * 16 + k % 16, so a block is one
+ * sequential stream. Needs rows % 8 == 0 and in % 16 == 0 (lm_mv_packable);
+ * a packed matrix gives bit-identical products, and the row ranges passed
+ * to lm_mv_rows must then start and end on multiples of 8. elem: bytes. */
+int lm_mv_packable(int rows, int in);
+void lm_mv_pack(void *dst, const void *src, size_t elem, int rows, int in);
 void lm_q8_from_f32(int8_t *dst, float *scale, const float *src, int rows, int in);
 uint16_t lm_f32_to_bf16(float f);
 void lm_bf16_from_f32(uint16_t *dst, const float *src, size_t n);

@@ -106,6 +106,40 @@ static inline __m512 ld_bf16(const uint16_t *p, __mmask16 m) {
 MV_BLOCK(ld_f32, float)
 MV_BLOCK(ld_bf16, uint16_t)
 MV_BLOCK(ld_int8_t, int8_t)
+
+/* The packed layout (lm_mv_pack): the same multiply-adds as MV_BLOCK, reading
+ * the weights as one sequential stream. */
+#define MV_PACKED(LOAD, WT)                                                                                  \
+    static void mv_packed_##WT(const WT *W, const float *X, float *Y, int n, int in, int out, int r0, int r1) { \
+        int nc = in / 16;                                                                                    \
+        for (int r = r0; r < r1; r += 8) {                                                                   \
+            const WT *w = W + (size_t)r * in;                                                                \
+            for (int i = 0; i < n; i++) {                                                                    \
+                const float *x = X + (size_t)i * in;                                                         \
+                __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0; \
+                for (int c = 0; c < nc; c++) {                                                               \
+                    const WT *q = w + (size_t)c * 128;                                                       \
+                    __m512 xv = _mm512_loadu_ps(x + (size_t)c * 16);                                         \
+                    a0 = _mm512_fmadd_ps(LOAD(q, 0xffff), xv, a0);                                           \
+                    a1 = _mm512_fmadd_ps(LOAD(q + 16, 0xffff), xv, a1);                                      \
+                    a2 = _mm512_fmadd_ps(LOAD(q + 32, 0xffff), xv, a2);                                      \
+                    a3 = _mm512_fmadd_ps(LOAD(q + 48, 0xffff), xv, a3);                                      \
+                    a4 = _mm512_fmadd_ps(LOAD(q + 64, 0xffff), xv, a4);                                      \
+                    a5 = _mm512_fmadd_ps(LOAD(q + 80, 0xffff), xv, a5);                                      \
+                    a6 = _mm512_fmadd_ps(LOAD(q + 96, 0xffff), xv, a6);                                      \
+                    a7 = _mm512_fmadd_ps(LOAD(q + 112, 0xffff), xv, a7);                                     \
+                }                                                                                            \
+                float *y = Y + (size_t)i * out + r;                                                          \
+                y[0] = _mm512_reduce_add_ps(a0); y[1] = _mm512_reduce_add_ps(a1);                            \
+                y[2] = _mm512_reduce_add_ps(a2); y[3] = _mm512_reduce_add_ps(a3);                            \
+                y[4] = _mm512_reduce_add_ps(a4); y[5] = _mm512_reduce_add_ps(a5);                            \
+                y[6] = _mm512_reduce_add_ps(a6); y[7] = _mm512_reduce_add_ps(a7);                            \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+MV_PACKED(ld_f32, float)
+MV_PACKED(ld_bf16, uint16_t)
+MV_PACKED(ld_int8_t, int8_t)
 #else
 /* portable: 16 partial sums per row, summed in a fixed order */
 #define MV_BLOCK(CONV, WT)                                                                                   \
@@ -127,7 +161,38 @@ MV_BLOCK(F32_ID, float)
 MV_BLOCK(bf16_to_f32, uint16_t)
 #define I8_F32(v) ((float)(v))
 MV_BLOCK(I8_F32, int8_t)
+/* packed: element k of row r (in its block of 8) at ((k / 16) * 8 + r % 8) * 16 + k % 16 */
+#define MV_PACKED(CONV, WT)                                                                                  \
+    static void mv_packed_##WT(const WT *W, const float *X, float *Y, int n, int in, int out, int r0, int r1) { \
+        for (int r = r0; r < r1; r++) {                                                                      \
+            const WT *w = W + (size_t)(r / 8 * 8) * in + (size_t)(r % 8) * 16;                               \
+            for (int i = 0; i < n; i++) {                                                                    \
+                const float *x = X + (size_t)i * in;                                                         \
+                float acc[16] = {0};                                                                         \
+                for (int k = 0; k < in; k++) acc[k % 16] += CONV(w[(size_t)(k / 16) * 128 + k % 16]) * x[k]; \
+                float s = 0;                                                                                 \
+                for (int j = 0; j < 16; j++) s += acc[j];                                                    \
+                Y[(size_t)i * out + r] = s;                                                                  \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+MV_PACKED(F32_ID, float)
+MV_PACKED(bf16_to_f32, uint16_t)
+MV_PACKED(I8_F32, int8_t)
 #endif
+
+int lm_mv_packable(int rows, int in) { return rows > 0 && in > 0 && rows % 8 == 0 && in % 16 == 0; }
+
+void lm_mv_pack(void *dst, const void *src, size_t elem, int rows, int in) {
+    char *d = dst;
+    const char *s = src;
+    for (int r = 0; r < rows; r += 8)
+        for (int k = 0; k < in; k += 16)
+            for (int j = 0; j < 8; j++) {
+                memcpy(d, s + ((size_t)(r + j) * in + k) * elem, 16 * elem);
+                d += 16 * elem;
+            }
+}
 
 void lm_q8_from_f32(int8_t *dst, float *scale, const float *src, int rows, int in) {
     for (int r = 0; r < rows; r++) {
@@ -145,10 +210,14 @@ void lm_q8_from_f32(int8_t *dst, float *scale, const float *src, int rows, int i
 
 void lm_mv_rows(const lm_wref *w, const float *X, float *Y, int n, int in, int out, int r0, int r1) {
     if (w->q8) {
-        mv_block_int8_t(w->q8, X, Y, n, in, out, r0, r1);
+        if (w->packed) mv_packed_int8_t(w->q8, X, Y, n, in, out, r0, r1);
+        else mv_block_int8_t(w->q8, X, Y, n, in, out, r0, r1);
         for (int i = 0; i < n; i++)
             for (int r = r0; r < r1; r++) Y[(size_t)i * out + r] *= w->scale[r];
-    } else if (w->bf16) mv_block_uint16_t(w->bf16, X, Y, n, in, out, r0, r1);
+    } else if (w->bf16) {
+        if (w->packed) mv_packed_uint16_t(w->bf16, X, Y, n, in, out, r0, r1);
+        else mv_block_uint16_t(w->bf16, X, Y, n, in, out, r0, r1);
+    } else if (w->packed) mv_packed_float(w->f32, X, Y, n, in, out, r0, r1);
     else mv_block_float(w->f32, X, Y, n, in, out, r0, r1);
 }
 
