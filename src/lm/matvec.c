@@ -55,6 +55,15 @@ static inline __m512 ld_bf16(const uint16_t *p, __mmask16 m) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
+/* the eight rows' sums, each reduced in the same fixed order */
+static inline void mv_store8(float *y, __m512 a0, __m512 a1, __m512 a2, __m512 a3, __m512 a4, __m512 a5, __m512 a6,
+                             __m512 a7) {
+    y[0] = _mm512_reduce_add_ps(a0); y[1] = _mm512_reduce_add_ps(a1);
+    y[2] = _mm512_reduce_add_ps(a2); y[3] = _mm512_reduce_add_ps(a3);
+    y[4] = _mm512_reduce_add_ps(a4); y[5] = _mm512_reduce_add_ps(a5);
+    y[6] = _mm512_reduce_add_ps(a6); y[7] = _mm512_reduce_add_ps(a7);
+}
+
 #define MV_BLOCK(LOAD, WT)                                                                                   \
     static void mv_block_##WT(const WT *W, const float *X, float *Y, int n, int in, int out, int r0, int r1) { \
         int nfull = in / 16, rem = in % 16;                                                                  \
@@ -81,11 +90,7 @@ static inline __m512 ld_bf16(const uint16_t *p, __mmask16 m) {
                     a6 = _mm512_fmadd_ps(LOAD(w + (size_t)6 * in + k, m), xv, a6);                           \
                     a7 = _mm512_fmadd_ps(LOAD(w + (size_t)7 * in + k, m), xv, a7);                           \
                 }                                                                                            \
-                float *y = Y + (size_t)i * out + r;                                                          \
-                y[0] = _mm512_reduce_add_ps(a0); y[1] = _mm512_reduce_add_ps(a1);                            \
-                y[2] = _mm512_reduce_add_ps(a2); y[3] = _mm512_reduce_add_ps(a3);                            \
-                y[4] = _mm512_reduce_add_ps(a4); y[5] = _mm512_reduce_add_ps(a5);                            \
-                y[6] = _mm512_reduce_add_ps(a6); y[7] = _mm512_reduce_add_ps(a7);                            \
+                mv_store8(Y + (size_t)i * out + r, a0, a1, a2, a3, a4, a5, a6, a7);                          \
             }                                                                                                \
         }                                                                                                    \
         for (; r < r1; r++) {                                                                                \
@@ -129,11 +134,7 @@ MV_BLOCK(ld_int8_t, int8_t)
                     a6 = _mm512_fmadd_ps(LOAD(q + 96, 0xffff), xv, a6);                                      \
                     a7 = _mm512_fmadd_ps(LOAD(q + 112, 0xffff), xv, a7);                                     \
                 }                                                                                            \
-                float *y = Y + (size_t)i * out + r;                                                          \
-                y[0] = _mm512_reduce_add_ps(a0); y[1] = _mm512_reduce_add_ps(a1);                            \
-                y[2] = _mm512_reduce_add_ps(a2); y[3] = _mm512_reduce_add_ps(a3);                            \
-                y[4] = _mm512_reduce_add_ps(a4); y[5] = _mm512_reduce_add_ps(a5);                            \
-                y[6] = _mm512_reduce_add_ps(a6); y[7] = _mm512_reduce_add_ps(a7);                            \
+                mv_store8(Y + (size_t)i * out + r, a0, a1, a2, a3, a4, a5, a6, a7);                          \
             }                                                                                                \
         }                                                                                                    \
     }
