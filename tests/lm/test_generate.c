@@ -6,11 +6,11 @@
 #include "test.h"
 #include "steplm/lm.h"
 
-typedef struct rec { float *logits; int V, n; } rec;
+typedef struct rec { float *logits; int V, n, g; } rec;   /* records sample g's logits */
 
 static int record_hook(void *ctx, int g, const int32_t *gen, int n_gen, float *logits, int V) {
     rec *r = ctx;
-    if (g == 0 && n_gen == r->n) { memcpy(r->logits + (size_t)n_gen * V, logits, sizeof(float) * V); r->n++; }
+    if (g == r->g && n_gen == r->n) { memcpy(r->logits + (size_t)n_gen * V, logits, sizeof(float) * V); r->n++; }
     return 0;
 }
 
@@ -40,7 +40,7 @@ int main(void) {
     lm_sample_opts o;
     /* 1. KV cache vs full forward (GQA model) */
     {
-        rec r = {calloc((size_t)20 * V, sizeof(float)), V, 0};
+        rec r = {calloc((size_t)20 * V, sizeof(float)), V, 0, 0};
         lm_sample_opts_default(&o);
         o.temperature = 0; o.max_new = 20; o.hook = record_hook; o.hook_ctx = &r;
         lm_generation g;
@@ -64,6 +64,30 @@ int main(void) {
         fprintf(stderr, "KV-cache vs full forward: max |logit diff| %.3g\n", md);
         CHECK(md < 1e-4);
         CHECK(same);
+        lm_generation_release(&g);
+        free(r.logits);
+    }
+    /* 1b. the same with a 24-token prompt (prefilled through sgemm, not the decoding team) and
+     * three samples decoded together: the last sample's logits (its cache holds a copy of the
+     * prompt's) against the full forward of its sequence */
+    {
+        rec r = {calloc((size_t)20 * V, sizeof(float)), V, 0, 2};
+        lm_sample_opts_default(&o);
+        o.temperature = 0; o.max_new = 20; o.n_samples = 3; o.hook = record_hook; o.hook_ctx = &r;
+        int32_t seq[44];
+        for (int i = 0; i < 24; i++) seq[i] = (i * 37 + 5) % V;
+        lm_generation g;
+        CHECK(lm_generate(m, seq, 24, &o, &g, &err) == SL_OK);
+        CHECK_EQ_INT(g.n_tokens[2], 20);
+        memcpy(seq + 24, g.tokens[2], sizeof(int32_t) * 20);
+        CHECK(lm_model_forward(m, seq, NULL, 1, 44, NULL, NULL, &err) == SL_OK);
+        const float *full = lm_model_logits(m);
+        double md = 0;
+        for (int t = 0; t < 20; t++)
+            for (int j = 0; j < V; j++) md = fmax(md, fabs(full[(size_t)(23 + t) * V + j] - r.logits[(size_t)t * V + j]));
+        fprintf(stderr, "long prompt, 3 samples: KV-cache vs full forward: max |logit diff| %.3g\n", md);
+        CHECK(r.n == 20);
+        CHECK(md < 1e-4);
         lm_generation_release(&g);
         free(r.logits);
     }
