@@ -27,6 +27,10 @@ void cli_print_err(const sl_err *err);
 void cli_progress(const char *what, size_t done, size_t total, double t0);
 /* Parse "i/n" into 0 <= i < n; 0 on success. */
 int cli_parse_shard(const char *s, unsigned *i, unsigned *n);
+/* Whole-string numbers: 0 when s is a number in [lo, hi] (finite for doubles),
+ * -1 otherwise ("12x", "", "nan", out of range). */
+int cli_parse_long(const char *s, long lo, long hi, long *v);
+int cli_parse_double(const char *s, double lo, double hi, double *v);
 /* Collect input files: each arg is a file, or a directory walked recursively for
  * names ending in one of exts (e.g. {".step", ".stp", NULL}, case-insensitive).
  * Sorted, malloc'd array of malloc'd strings; returns count or -1 on error. */

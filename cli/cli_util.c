@@ -1,6 +1,8 @@
 /* cli_util.c - helpers shared by the subcommands: usage errors, progress, file lists. */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,24 @@ void cli_progress(const char *what, size_t done, size_t total, double t0) {
     fprintf(stderr, "] %zu/%zu  %.1fs  eta %.1fs ", done, total, el, eta);
     if (done >= total) fputc('\n', stderr);
     fflush(stderr);
+}
+
+int cli_parse_long(const char *s, long lo, long hi, long *v) {
+    char *end;
+    errno = 0;
+    long x = s ? strtol(s, &end, 10) : 0;
+    if (!s || end == s || *end || errno || x < lo || x > hi) return -1;
+    *v = x;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double lo, double hi, double *v) {
+    char *end;
+    errno = 0;
+    double x = s ? strtod(s, &end) : 0;
+    if (!s || end == s || *end || errno || !isfinite(x) || x < lo || x > hi) return -1;
+    *v = x;
+    return 0;
 }
 
 int cli_parse_shard(const char *s, unsigned *i, unsigned *n) {

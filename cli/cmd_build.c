@@ -70,8 +70,8 @@ static int run(int argc, char **argv) {
         if (!strcmp(a, "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(a, "--mesh") && i + 1 < argc) mesh_out = argv[++i];
         else if (!strcmp(a, "--deflection") && i + 1 < argc) {
-            defl = strtod(argv[++i], NULL);
-            if (!(defl > 0)) return cli_usage_error("build", "--deflection needs a positive number");
+            if (cli_parse_double(argv[++i], 0, 1e9, &defl) || !(defl > 0))
+                return cli_usage_error("build", "--deflection needs a positive number");
         } else if (!strcmp(a, "--json")) json = 1;
         else if (a[0] == '-' && a[1]) return cli_usage_error("build", "unknown option '%s'", a);
         else if (!spec) spec = a;

@@ -45,14 +45,6 @@ static int parse_kinds(const char *s, unsigned *kinds) {
     return *kinds ? 0 : -1;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *v) {
-    char *end;
-    long x = strtol(s, &end, 10);
-    if (end == s || *end || x < lo || x > hi) return -1;
-    *v = x;
-    return 0;
-}
-
 static int cmd_build(int argc, char **argv) {
     const char *captions = NULL, *out = NULL;
     unsigned kinds = RETRIEVAL_KIND_BM25;
@@ -67,7 +59,7 @@ static int cmd_build(int argc, char **argv) {
         else if (!strcmp(a, "--kind") && more) {
             if (parse_kinds(argv[++i], &kinds)) return cli_usage_error("index", "bad --kind '%s'", argv[i]);
         } else if (!strcmp(a, "--dim") && more) {
-            if (parse_long(argv[++i], 1, 65536, &dim)) return cli_usage_error("index", "bad --dim '%s'", argv[i]);
+            if (cli_parse_long(argv[++i], 1, 65536, &dim)) return cli_usage_error("index", "bad --dim '%s'", argv[i]);
         } else if (!strcmp(a, "--split-seed") && more) {
             char *end;
             seed = strtoull(argv[++i], &end, 10);
@@ -169,7 +161,7 @@ static int cmd_query(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (!strcmp(a, "-k") && more) {
-            if (parse_long(argv[++i], 1, 100000, &k)) return cli_usage_error("index", "bad -k '%s'", argv[i]);
+            if (cli_parse_long(argv[++i], 1, 100000, &k)) return cli_usage_error("index", "bad -k '%s'", argv[i]);
         } else if (!strcmp(a, "--kind") && more) {
             if (parse_kinds(argv[++i], &kind) || (kind & (kind - 1)))
                 return cli_usage_error("index", "--kind takes one of bm25, dense, dense-q8");

@@ -1,4 +1,5 @@
 /* cmd_run.c - `steplm run PROG.lua -o OUT.step`: run a CAD program in the sandbox. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,24 @@ static int run(int argc, char **argv) {
         int more = i + 1 < argc;
         if (!strcmp(a, "-o") && more) o.step_path = argv[++i];
         else if (!strcmp(a, "--mesh") && more) o.mesh_path = argv[++i];
-        else if (!strcmp(a, "--deflection") && more) o.deflection_mm = atof(argv[++i]);
+        else if (!strcmp(a, "--deflection") && more) {
+            if (cli_parse_double(argv[++i], 0, 1e9, &o.deflection_mm) || !(o.deflection_mm > 0))
+                return cli_usage_error("run", "--deflection needs a number > 0 (mm)");
+        }
         else if (!strcmp(a, "--emit-json")) emit = 1;
         else if (!strcmp(a, "--json")) o.json = 1;
-        else if (!strcmp(a, "--max-instructions") && more) lim.max_instructions = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--max-memory") && more) lim.max_memory_bytes = (size_t)strtoull(argv[++i], NULL, 10) << 20;
-        else if (!strcmp(a, "--max-seconds") && more) lim.max_seconds = atof(argv[++i]);
+        else if (!strcmp(a, "--max-instructions") && more) {
+            long v;
+            if (cli_parse_long(argv[++i], 1, LONG_MAX, &v)) return cli_usage_error("run", "--max-instructions needs a whole number > 0");
+            lim.max_instructions = (unsigned long long)v;
+        } else if (!strcmp(a, "--max-memory") && more) {
+            long v;
+            if (cli_parse_long(argv[++i], 1, 1L << 30, &v)) return cli_usage_error("run", "--max-memory needs a whole number of MiB > 0");
+            lim.max_memory_bytes = (size_t)v << 20;
+        } else if (!strcmp(a, "--max-seconds") && more) {
+            if (cli_parse_double(argv[++i], 0, 1e7, &lim.max_seconds) || !(lim.max_seconds > 0))
+                return cli_usage_error("run", "--max-seconds needs a number > 0");
+        }
         else if (a[0] == '-' && a[1]) return cli_usage_error("run", "unknown option or missing value '%s'", a);
         else if (prog) return cli_usage_error("run", "one program at a time");
         else prog = a;

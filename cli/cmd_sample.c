@@ -1,5 +1,6 @@
 /* cmd_sample.c - `steplm sample --model DIR --prompt TEXT`: generate with a
  * KV cache (greedy, temperature, top-k, top-p, repetition penalty). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@ static const char *usage =
     "usage: steplm sample --model DIR (--prompt TEXT | --prompt-file F) [--n G] [--temperature T]\n"
     "                     [--top-k K] [--top-p P] [--rep-penalty R] [--seed S] [--max-new N]\n"
     "                     [--stop STR]... [--lora FILE] [--weights f32|bf16|q8] [--json] [--verbose]\n"
-    "       steplm sample --model DIR --eval FILE.jsonl [--prompt-field F] [--target-field F] [--json]\n\n"
+    "       steplm sample --model DIR --eval FILE.jsonl [--prompt-field F] [--target-field F] [--lora FILE]\n"
+    "                     [--weights f32|bf16|q8] [--json]\n\n"
     "--eval greedy-decodes the prompt of every record and counts exact (byte for byte)\n"
     "reproductions of its target.\n"
     "Generates G samples from one prompt (prefilled once, decoded together). Temperature 0\n"
@@ -29,7 +31,9 @@ static int run(int argc, char **argv) {
     const char *dir = NULL, *prompt = NULL, *pfile = NULL, *lora = NULL, *eval = NULL;
     const char *pfield = "prompt", *tfield = "step";
     const char *stops[16];
-    int n_stop = 0, json = 0, verbose = 0;
+    int n_stop = 0, json = 0, verbose = 0, n_sampling = 0;   /* n_sampling: options --eval does not take */
+    long lv;
+    double dv;
     lm_sample_opts o;
     lm_sample_opts_default(&o);
     o.temperature = 0.0f;
@@ -46,22 +50,53 @@ static int run(int argc, char **argv) {
         else if (!strcmp(a, "--eval")) eval = v;
         else if (!strcmp(a, "--prompt-field")) pfield = v;
         else if (!strcmp(a, "--target-field")) tfield = v;
-        else if (!strcmp(a, "--n")) o.n_samples = atoi(v);
-        else if (!strcmp(a, "--temperature")) o.temperature = (float)atof(v);
-        else if (!strcmp(a, "--top-k")) o.top_k = atoi(v);
-        else if (!strcmp(a, "--top-p")) o.top_p = (float)atof(v);
-        else if (!strcmp(a, "--rep-penalty")) o.rep_penalty = (float)atof(v);
-        else if (!strcmp(a, "--seed")) o.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--n")) {
+            if (cli_parse_long(v, 1, 4096, &lv)) return cli_usage_error("sample", "--n needs a whole number in [1, 4096]");
+            o.n_samples = (int)lv;
+            n_sampling++;
+        } else if (!strcmp(a, "--temperature")) {
+            if (cli_parse_double(v, 0, 1e6, &dv)) return cli_usage_error("sample", "--temperature needs a number >= 0");
+            o.temperature = (float)dv;
+            n_sampling++;
+        } else if (!strcmp(a, "--top-k")) {
+            if (cli_parse_long(v, 0, 1L << 30, &lv)) return cli_usage_error("sample", "--top-k needs a whole number >= 0");
+            o.top_k = (int)lv;
+            n_sampling++;
+        } else if (!strcmp(a, "--top-p")) {
+            if (cli_parse_double(v, 0, 1, &dv) || !(dv > 0)) return cli_usage_error("sample", "--top-p needs a number in (0, 1]");
+            o.top_p = (float)dv;
+            n_sampling++;
+        } else if (!strcmp(a, "--rep-penalty")) {
+            if (cli_parse_double(v, 0, 1e6, &dv) || !(dv > 0)) return cli_usage_error("sample", "--rep-penalty needs a number > 0");
+            o.rep_penalty = (float)dv;
+            n_sampling++;
+        } else if (!strcmp(a, "--seed")) {
+            char *end;
+            errno = 0;
+            o.seed = strtoull(v, &end, 10);
+            if (end == v || *end || errno || v[0] == '-') return cli_usage_error("sample", "--seed needs a whole number >= 0");
+            n_sampling++;
+        }
         else if (!strcmp(a, "--weights")) {
             if (!strcmp(v, "f32")) o.weights = LM_WEIGHTS_F32;
             else if (!strcmp(v, "bf16")) o.weights = LM_WEIGHTS_BF16;
             else if (!strcmp(v, "q8")) o.weights = LM_WEIGHTS_Q8;
             else return cli_usage_error("sample", "--weights must be f32, bf16 or q8");
         }
-        else if (!strcmp(a, "--max-new")) o.max_new = atoi(v);
-        else if (!strcmp(a, "--stop")) { if (n_stop == 16) return cli_usage_error("sample", "at most 16 --stop strings"); stops[n_stop++] = v; }
+        else if (!strcmp(a, "--max-new")) {
+            if (cli_parse_long(v, 0, 1L << 30, &lv)) return cli_usage_error("sample", "--max-new needs a whole number >= 0");
+            o.max_new = (int)lv;
+            n_sampling++;
+        } else if (!strcmp(a, "--stop")) {
+            if (n_stop == 16) return cli_usage_error("sample", "at most 16 --stop strings");
+            stops[n_stop++] = v;
+            n_sampling++;
+        }
         else return cli_usage_error("sample", "unknown option '%s'", a);
     }
+    if (eval && n_sampling)
+        return cli_usage_error("sample", "--eval decodes greedily to the end token; --n, --temperature, --top-k, --top-p, "
+                                         "--rep-penalty, --seed, --max-new and --stop do not apply");
     if (dir && eval && !prompt && !pfile) {
         sl_err err = {0};
         lm_model *m;
@@ -71,10 +106,11 @@ static int run(int argc, char **argv) {
         lm_sft_data d;
         int rc = CLI_OK, n_ok = 0;
         double t0 = sl_time_sec();
-        if (lm_sft_load_jsonl(eval, tok, pfield, tfield, lm_model_config(m)->seq, &d, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+        if (lora && lm_lora_attach_file(m, lora, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+        else if (lm_sft_load_jsonl(eval, tok, pfield, tfield, lm_model_config(m)->seq, &d, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
         else {
             int *ex = calloc(d.n ? d.n : 1, sizeof(int));
-            if (lm_sft_exact_match(m, tok, &d, &n_ok, ex, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
+            if (lm_sft_exact_match(m, tok, &d, o.weights, &n_ok, ex, &err)) { cli_print_err(&err); rc = CLI_FAIL; }
             else {
                 if (json) printf("{\"records\": %zu, \"exact\": %d, \"seconds\": %.2f}\n", d.n, n_ok, sl_time_sec() - t0);
                 else {

@@ -24,7 +24,11 @@ static int do_train(int argc, char **argv) {
     int nf = 0;
     if (!files) return CLI_FAIL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--vocab") && i + 1 < argc) vocab = atoi(argv[++i]);
+        if (!strcmp(argv[i], "--vocab") && i + 1 < argc) {
+            long v;
+            if (cli_parse_long(argv[++i], 1, 1L << 24, &v)) { free(files); return cli_usage_error("tokenizer", "--vocab needs a whole number > 0"); }
+            vocab = (int)v;
+        }
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--pretok") && i + 1 < argc) {

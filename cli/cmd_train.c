@@ -1,6 +1,7 @@
 /* cmd_train.c - `steplm train --config CFG.json`: supervised fine-tuning of a
  * decoder-only transformer (or LoRA adapters on one) on JSONL records. */
 #include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,13 @@ static int run(int argc, char **argv) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg_path = argv[++i];
         else if (!strcmp(argv[i], "--resume")) resume = 1;
         else if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--log-every") && i + 1 < argc) every = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--steps") && i + 1 < argc) {
+            if (cli_parse_long(argv[++i], 1, LONG_MAX, &steps)) return cli_usage_error("train", "--steps needs a whole number > 0");
+        } else if (!strcmp(argv[i], "--log-every") && i + 1 < argc) {
+            long v;
+            if (cli_parse_long(argv[++i], 1, 1L << 30, &v)) return cli_usage_error("train", "--log-every needs a whole number > 0");
+            every = (int)v;
+        }
         else return cli_usage_error("train", "unknown argument '%s'", argv[i]);
     }
     if (!cfg_path) return cli_usage_error("train", "--config CFG.json is required");

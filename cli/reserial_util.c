@@ -210,8 +210,9 @@ int cli_rs_main(const char *cmd, const char *usage, int argc, char **argv, cli_r
             else if (!strcmp(a, "--list")) list = v;
             else if (!strcmp(a, "--summary")) summary = v;
             else if (!strcmp(a, "-j")) {
-                threads = atoi(v);
-                if (threads < 1) return cli_usage_error(cmd, "-j needs a positive number");
+                long t;
+                if (cli_parse_long(v, 1, 4096, &t)) return cli_usage_error(cmd, "-j needs a whole number in [1, 4096]");
+                threads = (int)t;
             } else if (cli_parse_shard(v, &si, &sn)) return cli_usage_error(cmd, "--shard needs i/n with 0 <= i < n");
         } else if (!strcmp(a, "--force")) force = 1;
         else if (!strcmp(a, "--json")) json = 1;

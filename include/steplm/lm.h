@@ -314,9 +314,10 @@ void lm_sft_make_batch(const lm_sft_data *d, const size_t *idx, int B, int T, in
 
 /* Greedy-decode each example's prompt (ending at <|endoftext|>) and count
  * the examples whose output bytes equal the target's bytes exactly.
- * exact[i] (if non-NULL, d->n entries) gets 1 per exact example. */
-sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, int *n_exact, int *exact,
-                             sl_err *err);
+ * exact[i] (if non-NULL, d->n entries) gets 1 per exact example. weights:
+ * the precision decoding reads the weights in (lm_sample_opts.weights). */
+sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, lm_weights weights,
+                             int *n_exact, int *exact, sl_err *err);
 
 /* Run SFT per cfg. Writes checkpoints to cfg->out_dir (config.json,
  * model.safetensors, tokenizer.bpe, optim.safetensors, lora.safetensors). */

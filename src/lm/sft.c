@@ -448,8 +448,8 @@ out:
     return st;
 }
 
-sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, int *n_exact, int *exact,
-                             sl_err *err) {
+sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, lm_weights weights,
+                             int *n_exact, int *exact, sl_err *err) {
     *n_exact = 0;
     sl_buf want, got;
     sl_buf_init(&want);
@@ -466,6 +466,7 @@ sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_
         o.temperature = 0;
         o.max_new = body + 8;
         o.stop_token = LM_TOK_EOT;
+        o.weights = weights;
         lm_generation g;
         if ((st = lm_generate(m, d->ids[i], np, &o, &g, err))) break;
         sl_buf_clear(&want);

@@ -65,5 +65,24 @@ int main(void) {
     CHECK_EQ_INT(sh("%s sample --model build/t_cli_model 2>/dev/null", bin), 2);
     CHECK_EQ_INT(sh("%s train 2>/dev/null", bin), 2);
     CHECK_EQ_INT(sh("%s train --config build/no_such.json 2>/dev/null", bin), 1);
+    /* numbers are whole strings in range, or a usage error that names the option */
+    const char *bad[] = {"--n abc", "--n 0", "--temperature 0.5x", "--temperature -1", "--top-p 1.5", "--top-k 3.5",
+                         "--seed -2", "--max-new 1e3", "--rep-penalty 0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char opt[32];
+        sscanf(bad[i], "%31s", opt);
+        CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --prompt x %s 2>build/t_cli_err.txt", bin, bad[i]), 2);
+        er = slurp("build/t_cli_err.txt");
+        CHECK_MSG(er && strstr(er, opt), "'%s': %s", bad[i], er ? er : "");
+        free(er);
+    }
+    CHECK_EQ_INT(sh("%s train --config build/t_cli_cfg.json --steps 10x 2>/dev/null", bin), 2);
+    /* --eval: sampling options are refused, --weights is honoured */
+    CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --eval tests/lm/data/overfit50.jsonl --temperature 0.7 2>/dev/null", bin), 2);
+    CHECK_EQ_INT(sh("head -3 tests/lm/data/overfit50.jsonl > build/t_cli_eval.jsonl"), 0);
+    CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --eval build/t_cli_eval.jsonl --weights q8 --json > build/t_cli_ev.txt", bin), 0);
+    js = slurp("build/t_cli_ev.txt");
+    CHECK(js && strstr(js, "\"records\": 3"));
+    free(js);
     return test_finish("lm/cli");
 }

@@ -37,7 +37,7 @@ int main(void) {
     lm_sft_data d;
     CHECK(lm_sft_load_jsonl(jl, tok, "prompt", "step", 64, &d, &err) == SL_OK);
     int n_ok = -1;
-    CHECK(lm_sft_exact_match(m, tok, &d, &n_ok, NULL, &err) == SL_OK);
+    CHECK(lm_sft_exact_match(m, tok, &d, LM_WEIGHTS_F32, &n_ok, NULL, &err) == SL_OK);
     fprintf(stderr, "overfit: %d / %d snippets reproduced exactly (train %.1f s)\n", n_ok, n_rec, t1 - t0);
     CHECK_EQ_INT(n_ok, n_rec);
     /* decoding with bf16 or int8 weights gives the same greedy tokens on this trained model */
