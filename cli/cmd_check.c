@@ -1,4 +1,5 @@
 /* cmd_check.c - `steplm check FILE... [--json]`: parse and validate STEP files. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static int run(int argc, char **argv) {
         if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--warnings")) show_warn = 1;
         else if (!strcmp(argv[i], "--max-errors")) {
-            if (++i >= argc || (max_err = strtol(argv[i], NULL, 10)) < 0) {
+            if (++i >= argc || cli_parse_long(argv[i], 0, LONG_MAX, &max_err)) {
                 free(paths);
                 return cli_usage_error("check", "--max-errors needs a non-negative number");
             }
