@@ -73,7 +73,37 @@ static void run_decode(int threads, int wt, float *out, int lora) {
     lm_model_free(m);
 }
 
+/* shapes the packed layout does not take (ffn 500, vocab 1000: rows not a multiple of 8) with
+ * grouped-query attention (6 heads, 2 kv heads): the decoding team on row-major weights, rows
+ * split at multiples of 8 with a ragged end */
+static void run_odd(int threads, float *out) {
+    omp_set_num_threads(threads);
+    lm_config c = {1000, 192, 2, 6, 2, 500, 64, 0, 10000.0f, 1e-5f};
+    lm_model *m;
+    sl_err err;
+    if (lm_model_new(&c, &m, &err)) return;
+    lm_model_init_random(m, 0.05f, 4);
+    int32_t ids[7] = {3, 1, 4, 1, 5, 9, 2};
+    lm_sample_opts o;
+    lm_sample_opts_default(&o);
+    o.temperature = 0; o.max_new = 8;
+    cap cp = {out, 0};
+    o.hook = hook; o.hook_ctx = &cp;
+    lm_generation g;
+    if (lm_generate(m, ids, 7, &o, &g, &err) == SL_OK) lm_generation_release(&g);
+    lm_model_free(m);
+}
+
 int main(void) {
+    {
+        size_t n = (size_t)8 * 1000;
+        float *a = calloc(n, 4), *b = calloc(n, 4);
+        run_odd(1, a);
+        run_odd(2, b);
+        CHECK(a[0] != 0.0f || a[1] != 0.0f);
+        CHECK(!memcmp(a, b, n * 4));
+        free(a); free(b);
+    }
     for (int wt = 0; wt < 3; wt++) {   /* fp32, bf16, int8 weights */
         size_t n = (size_t)8 * 16384;
         float *a = calloc(n, 4), *b = calloc(n, 4);
