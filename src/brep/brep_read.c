@@ -380,7 +380,9 @@ static long read_curve(rd *r, uint64_t id) {
         else if (geom_curve_check(&c, 0, 0, why, sizeof why)) brep_add_diag(r->b, id, "%s", why);
         else res = add_curve(r, id, &c);
     } else if ((p = simple(r, e, "OFFSET_CURVE_3D"))) {
-        /* OFFSET_CURVE_3D(name, basis_curve, distance, self_intersect, ref_direction) */
+        /* OFFSET_CURVE_3D(name, basis_curve, distance, self_intersect, ref_direction);
+         * marked unreadable while its basis is read, so that a cycle ends at once */
+        if (map_put(&r->map, KEY(id, K_CURVE), -2)) r->oom = 1;
         long bi = read_curve(r, aref(p, 1));
         vec3 v;
         char why[128];
