@@ -72,16 +72,16 @@ int main(void) {
     if (!box || !cyl) TEST_SKIP("tests/brep/data missing");
     struct { const char *name, *base, *prefix, *line, *want; } v[] = {
         /* vertex #9 moved onto #1: the edge between them has zero length */
-        {"zero_length_edge", box, "#9=", "#9=CARTESIAN_POINT('',(0,0,0))"},
+        {"zero_length_edge", box, "#9=", "#9=CARTESIAN_POINT('',(0,0,0))", NULL},
         /* the bottom circle becomes a B-spline with knots out of order */
         {"knots_out_of_order", cyl, "#9=",
-         "#9=B_SPLINE_CURVE_WITH_KNOTS('',2,(#1,#3,#1),.UNSPECIFIED.,.F.,.F.,(3,3),(1.,0.),.UNSPECIFIED.)"},
-        {"nan_coordinate", box, "#1=", "#1=CARTESIAN_POINT('',(1.E400,0,0))"},
+         "#9=B_SPLINE_CURVE_WITH_KNOTS('',2,(#1,#3,#1),.UNSPECIFIED.,.F.,.F.,(3,3),(1.,0.),.UNSPECIFIED.)", NULL},
+        {"nan_coordinate", box, "#1=", "#1=CARTESIAN_POINT('',(1.E400,0,0))", NULL},
         /* a face loop with three of its four edges */
-        {"unclosed_loop", cyl, "#31=", "#31=EDGE_LOOP('',(#27,#28,#29))"},
-        {"face_without_bounds", cyl, "#33=", "#33=ADVANCED_FACE('',(),#26,.T.)"},
-        {"dangling_surface", cyl, "#33=", "#33=ADVANCED_FACE('',(#32),#99999,.T.)"},
-        {"negative_radius", cyl, "#9=", "#9=CIRCLE('',#8,-5)"},
+        {"unclosed_loop", cyl, "#31=", "#31=EDGE_LOOP('',(#27,#28,#29))", NULL},
+        {"face_without_bounds", cyl, "#33=", "#33=ADVANCED_FACE('',(),#26,.T.)", NULL},
+        {"dangling_surface", cyl, "#33=", "#33=ADVANCED_FACE('',(#32),#99999,.T.)", NULL},
+        {"negative_radius", cyl, "#9=", "#9=CIRCLE('',#8,-5)", NULL},
         /* conics with impossible numbers, offsets with a ref_direction that is zero
          * or along the basis tangent (a direction in the circle's plane is the
          * tangent somewhere) */
