@@ -20,12 +20,15 @@
  * lateral area pi (R0 + R1) H / cos a), independent of the code under test.
  * The cylinder r 5 h 12 of tests/brep/data/cylinder.step with both circles rewritten
  * as OFFSET_CURVE_3Ds of circles of radius 4 (offset +1, V = -z: outwards) and 6
- * (offset +1, V = +z: inwards) must keep its volume and area. */
+ * (offset +1, V = +z: inwards) must keep its volume and area.
+ * Each solid is also written back with brep_write_step (HYPERBOLA, PARABOLA,
+ * OFFSET_CURVE_3D entities) and re-read: the same volume and area. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "steplm/brep.h"
+#include "steplm/brep_write.h"
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
@@ -202,6 +205,45 @@ static void check_solid(const char *name, const char *text, double area, double 
     fprintf(stderr, "%s: corrected volume %.9g, area %.9g\n", name, m.volume_corr, m.area_corr);
 }
 
+/* read, write solid 0 back as STEP text (malloc'd) */
+static char *write_back(const char *name, const char *text) {
+    p21_doc *doc = NULL;
+    sl_err err = {0};
+    p21_doc_read_mem(name, text, strlen(text), NULL, &doc, &err);
+    if (!doc) return NULL;
+    brep *b = NULL;
+    brep_from_p21(doc, &b, &err);
+    p21_doc_free(doc);
+    if (!b) return NULL;
+    sl_buf out;
+    sl_buf_init(&out);
+    brep_write_part part = {0};
+    brep_write_opts wo = {0};
+    sl_status st = brep_write_step(b, &part, 1, &wo, &out, &err);
+    CHECK_MSG(st == SL_OK, "%s: write failed: %s", name, err.msg);
+    brep_free(b);
+    char *r = st == SL_OK && !out.failed ? strdup(out.data) : NULL;
+    sl_buf_release(&out);
+    return r;
+}
+
+static void check_written(const char *name, const char *text, const char *kind, double area, double volume) {
+    char *w = write_back(name, text);
+    CHECK_MSG(w != NULL, "%s: nothing written", name);
+    if (!w) return;
+    CHECK_MSG(strstr(w, kind) != NULL, "%s: written file has no %s", name, kind);
+    measured m;
+    if (measure(name, w, 1e-3, &m) == 0) {
+        CHECK_MSG(m.n_diags == 0 && m.failed == 0 && m.watertight, "%s (written): diags %zu, failed %d, watertight %d",
+                  name, m.n_diags, m.failed, m.watertight);
+        CHECK_MSG(fabs(m.volume_corr - volume) <= 1e-5 * volume, "%s (written): volume %.9g expected %.9g", name,
+                  m.volume_corr, volume);
+        CHECK_MSG(fabs(m.area_corr - area) <= 1e-3 * area, "%s (written): area %.9g expected %.9g", name, m.area_corr,
+                  area);
+    }
+    free(w);
+}
+
 static char *replace_line(const char *text, const char *prefix, const char *line) {
     const char *p = strstr(text, prefix);
     if (!p) return NULL;
@@ -228,7 +270,9 @@ int main(void) {
         double area = M_PI * R0 * R0 - seg_area(R0, c0) + M_PI * R1 * R1 - seg_area(R1, c1) + simpson(q, I_CONE) +
                       simpson(q, I_PLANE);
         write_step(q, buf, sizeof buf);
-        check_solid(q->parabola ? "frustum_cut_parabola" : "frustum_cut_hyperbola", buf, area, vol);
+        const char *name = q->parabola ? "frustum_cut_parabola" : "frustum_cut_hyperbola";
+        check_solid(name, buf, area, vol);
+        check_written(name, buf, q->parabola ? "PARABOLA(" : "HYPERBOLA(", area, vol);
     }
 
     char *cyl = NULL;
@@ -240,6 +284,8 @@ int main(void) {
     if (t2) {
         double r = 5, h = 12;
         check_solid("cylinder_offset_circles", t2, 2 * M_PI * r * r + 2 * M_PI * r * h, M_PI * r * r * h);
+        check_written("cylinder_offset_circles", t2, "OFFSET_CURVE_3D(", 2 * M_PI * r * r + 2 * M_PI * r * h,
+                      M_PI * r * r * h);
     }
     free(t1);
     free(t2);
