@@ -121,19 +121,13 @@ static uint64_t curve(wctx *w, int32_t ci) {
         end(w);
         break;
     }
-    case GEOM_CURVE_CIRCLE: case GEOM_CURVE_ELLIPSE: {
+    case GEOM_CURVE_CIRCLE: case GEOM_CURVE_ELLIPSE: case GEOM_CURVE_HYPERBOLA: case GEOM_CURVE_PARABOLA: {
+        /* conics: placement, then radius / semi axes / focal distance */
+        static const char *const names[] = {"", "", "CIRCLE", "ELLIPSE", "", "HYPERBOLA", "PARABOLA"};
         uint64_t a = axis2(w, c->f.o, c->f.z, c->f.x);
-        id = begin(w, c->kind == GEOM_CURVE_CIRCLE ? "CIRCLE" : "ELLIPSE");
+        id = begin(w, names[c->kind]);
         sl_buf_puts(w->o, "'',"); ref(w->o, a); sl_buf_putc(w->o, ','); real(w->o, c->r1);
-        if (c->kind == GEOM_CURVE_ELLIPSE) { sl_buf_putc(w->o, ','); real(w->o, c->r2); }
-        end(w);
-        break;
-    }
-    case GEOM_CURVE_HYPERBOLA: case GEOM_CURVE_PARABOLA: {
-        uint64_t a = axis2(w, c->f.o, c->f.z, c->f.x);
-        id = begin(w, c->kind == GEOM_CURVE_HYPERBOLA ? "HYPERBOLA" : "PARABOLA");
-        sl_buf_puts(w->o, "'',"); ref(w->o, a); sl_buf_putc(w->o, ','); real(w->o, c->r1);
-        if (c->kind == GEOM_CURVE_HYPERBOLA) { sl_buf_putc(w->o, ','); real(w->o, c->r2); }
+        if (c->kind == GEOM_CURVE_ELLIPSE || c->kind == GEOM_CURVE_HYPERBOLA) { sl_buf_putc(w->o, ','); real(w->o, c->r2); }
         end(w);
         break;
     }

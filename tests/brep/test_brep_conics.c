@@ -34,6 +34,7 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
+#include "step_patch.h"
 
 #define R0 10.0
 #define HGT 8.0
@@ -266,16 +267,6 @@ static void check_written(const char *name, const char *text, const char *kind, 
     free(w);
 }
 
-static char *replace_line(const char *text, const char *prefix, const char *line) {
-    const char *p = strstr(text, prefix);
-    if (!p) return NULL;
-    const char *e = strchr(p, '\n');
-    size_t n = strlen(text) + strlen(line) + 8;
-    char *out = malloc(n);
-    if (out) snprintf(out, n, "%.*s%s;%s", (int)(p - text), text, line, e);
-    return out;
-}
-
 int main(void) {
     /* the integrator on the uncut frustum */
     cut none = {0, -1e9, 0};
@@ -300,8 +291,8 @@ int main(void) {
     char *cyl = NULL;
     size_t n;
     if (sl_file_read("tests/brep/data/cylinder.step", &cyl, &n, 0, NULL)) TEST_SKIP("tests/brep/data missing");
-    char *t1 = replace_line(cyl, "#9=", "#9=OFFSET_CURVE_3D('',#72,1.,.F.,#38);#72=CIRCLE('',#8,4.)");
-    char *t2 = t1 ? replace_line(t1, "#15=", "#15=OFFSET_CURVE_3D('',#73,1.,.U.,#12);#73=CIRCLE('',#14,6.)") : NULL;
+    char *t1 = step_patch(cyl, "#9=", "#9=OFFSET_CURVE_3D('',#72,1.,.F.,#38);#72=CIRCLE('',#8,4.)");
+    char *t2 = t1 ? step_patch(t1, "#15=", "#15=OFFSET_CURVE_3D('',#73,1.,.U.,#12);#73=CIRCLE('',#14,6.)") : NULL;
     CHECK(t2 != NULL);
     if (t2) {
         double r = 5, h = 12;

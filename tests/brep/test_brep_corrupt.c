@@ -12,24 +12,13 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
+#include "step_patch.h"
 
 static char *slurp(const char *path) {
     char *d = NULL;
     size_t n;
     if (sl_file_read(path, &d, &n, 0, NULL)) return NULL;
     return d;
-}
-
-/* replace the line starting with prefix (e.g. "#9=") by line (without ';\n') */
-static char *patch(const char *text, const char *prefix, const char *line) {
-    const char *p = strstr(text, prefix);
-    if (!p) return NULL;
-    const char *e = strchr(p, '\n');
-    size_t n = strlen(text) + strlen(line) + 8;
-    char *out = malloc(n);
-    if (!out) return NULL;
-    snprintf(out, n, "%.*s%s;%s", (int)(p - text), text, line, e);
-    return out;
 }
 
 /* read + mesh; returns 1 when something was reported with a location */
@@ -98,7 +87,7 @@ int main(void) {
          "along the basis tangent"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        char *t = patch(v[i].base, v[i].prefix, v[i].line);
+        char *t = step_patch(v[i].base, v[i].prefix, v[i].line);
         CHECK_MSG(t != NULL, "%s: patch target missing", v[i].name);
         if (!t) continue;
         CHECK_MSG(reported(v[i].name, t, v[i].want), "%s: nothing reported", v[i].name);

@@ -18,17 +18,7 @@
 
 #include "steplm/geom.h"
 #include "test.h"
-
-static void check_fd(const geom_curve *c, double t) {
-    double h = 1e-5;
-    vec3 p, d1, d2, a, b, da, db;
-    geom_curve_eval(c, t, &p, &d1, &d2);
-    geom_curve_eval(c, t + h, &a, &da, NULL);
-    geom_curve_eval(c, t - h, &b, &db, NULL);
-    vec3 fd1 = v3_scale(v3_sub(a, b), 0.5 / h), fd2 = v3_scale(v3_sub(da, db), 0.5 / h);
-    CHECK_MSG(v3_dist(fd1, d1) <= 1e-6 * (1 + v3_len(d1)), "kind %d t %g: d1 off by %g", c->kind, t, v3_dist(fd1, d1));
-    CHECK_MSG(v3_dist(fd2, d2) <= 1e-5 * (1 + v3_len(d2)), "kind %d t %g: d2 off by %g", c->kind, t, v3_dist(fd2, d2));
-}
+#include "curve_fd.h"
 
 /* C(t) projected back gives t; a point pushed off along a normal of the curve's
  * plane and sideways gives a residual orthogonal to the tangent. */
@@ -83,7 +73,7 @@ static void test_hyperbola(void) {
         CHECK(x >= a - 1e-12);   /* one branch: the one on the +x side */
         /* |PF2| - |PF1| = 2a on the +x branch */
         CHECK_NEAR(v3_dist(p, F2) - v3_dist(p, F1), 2 * a, 1e-9 * (1 + x));
-        check_fd(&c, t);
+        check_curve_fd(&c, t);
         check_inversion(&c, t, v3_add(v3_scale(z, 0.7), v3_scale(X, 0.2)));
     }
     /* far out the branch follows the asymptote y = (b / a) x */
@@ -117,7 +107,7 @@ static void test_parabola(void) {
         double x = v3_dot(v3_sub(p, o), X), y = v3_dot(v3_sub(p, o), Y);
         CHECK_NEAR(y * y, 4 * f * x, 1e-10 * (1 + x));
         CHECK_NEAR(v3_dist(p, F), x + f, 1e-10 * (1 + x));   /* focus vs directrix */
-        check_fd(&c, t);
+        check_curve_fd(&c, t);
         check_inversion(&c, t, v3_add(v3_scale(Z, -0.4), v3_scale(X, -0.3)));
     }
     /* arc length from 0 to T: f (T sqrt(1 + T^2) + asinh T) */
@@ -199,7 +189,7 @@ static void test_offsets(void) {
             CHECK_NEAR(v3_dist(p, v3(R * cos(t), R * sin(t), 2)), 0, 1e-12);
             CHECK_NEAR(v3_dist(d1, v3(-R * sin(t), R * cos(t), 0)), 0, 1e-12);
             CHECK_NEAR(v3_dist(d2, v3(-R * cos(t), -R * sin(t), 0)), 0, 1e-6);
-            check_fd(&off, t);
+            check_curve_fd(&off, t);
             check_inversion(&off, t, v3(0.1 * cos(t), 0.1 * sin(t), 0.4));
         }
         CHECK(geom_curve_check(&off, t0, t1, why, sizeof why) == 0);
@@ -220,7 +210,7 @@ static void test_offsets(void) {
         geom_curve_eval(&par, t, &b, &bd, NULL);
         CHECK_NEAR(v3_dist(p, b), 0.6, 1e-12);
         CHECK_NEAR(v3_dot(v3_sub(p, b), bd), 0, 1e-12);
-        check_fd(&off, t);
+        check_curve_fd(&off, t);
         check_inversion(&off, t, v3(0, 0, 0.3));
     }
 }
