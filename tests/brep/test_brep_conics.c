@@ -22,7 +22,9 @@
  * as OFFSET_CURVE_3Ds of circles of radius 4 (offset +1, V = -z: outwards) and 6
  * (offset +1, V = +z: inwards) must keep its volume and area.
  * (Cross-check, not part of the test: OCCT 7.6 DRAW `vprops` / `sprops` with a 1e-9
- * error bound on these two files gives 1124.79 / 685.398 and 1328 / 783.578.)
+ * error bound on these two files gives 1124.79 / 685.398 and 1328 / 783.578, and on
+ * the offset cylinder (fuzz/corpus/brep/offset_cylinder.step) 942.478 / 534.071 with
+ * both offset circles 31.4159 long: OCCT reads OFFSET_CURVE_3D on the same side.)
  * Each solid is also written back with brep_write_step (HYPERBOLA, PARABOLA,
  * OFFSET_CURVE_3D entities) and re-read: the same volume and area. */
 #include <stdarg.h>
