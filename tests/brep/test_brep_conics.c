@@ -26,13 +26,16 @@
  * the offset cylinder (fuzz/corpus/brep/offset_cylinder.step) 942.478 / 534.071 with
  * both offset circles 31.4159 long: OCCT reads OFFSET_CURVE_3D on the same side.)
  * Each solid is also written back with brep_write_step (HYPERBOLA, PARABOLA,
- * OFFSET_CURVE_3D entities) and re-read: the same volume and area. */
+ * OFFSET_CURVE_3D entities) and re-read: the same volume and area; the offset
+ * cylinder is also copied by build_transform (a quarter turn about x and a shift):
+ * the copy's offset circles are the moved circles of radius 5 and its volume stays. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "steplm/brep.h"
 #include "steplm/brep_write.h"
+#include "steplm/build.h"
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
@@ -269,6 +272,57 @@ static void check_written(const char *name, const char *text, const char *kind, 
     free(w);
 }
 
+/* build_transform of the offset cylinder: rotate 90 degrees about x through the
+ * origin, shift by (1, 2, 3); the bottom circle (z = 0, r 5) goes to y = 0 ... */
+static void check_transformed(const char *text) {
+    p21_doc *doc = NULL;
+    sl_err err = {0};
+    p21_doc_read_mem("offset_xf", text, strlen(text), NULL, &doc, &err);
+    if (!doc) { CHECK(doc != NULL); return; }
+    brep *b = NULL;
+    brep_from_p21(doc, &b, &err);
+    p21_doc_free(doc);
+    if (!b) { CHECK(b != NULL); return; }
+    geom_xform rot, sh, x;
+    build_xform_rotate(&rot, v3(0, 0, 0), v3(1, 0, 0), M_PI / 2);
+    build_xform_translate(&sh, v3(1, 2, 3));
+    geom_xform_mul(&sh, &rot, &x);
+    size_t nc0 = b->n_curves;
+    uint32_t copy = 0;
+    CHECK(build_transform(b, 0, &x, &copy, &err) == SL_OK);
+    int n_off = 0;
+    for (size_t i = nc0; i < b->n_curves; i++) {
+        const geom_curve *c = b->curves[i];
+        if (c->kind != GEOM_CURVE_OFFSET) continue;
+        n_off++;
+        /* (x, y, z) -> (x, -z, y) + (1, 2, 3): the circles lie in planes y = 2 - z0, centred
+         * on (1, 2 - z0, 3), radius 5 */
+        for (int k = 0; k < 8; k++) {
+            vec3 p;
+            geom_curve_eval(c, k * M_PI / 4, &p, NULL, NULL);
+            double r = sqrt((p.x - 1) * (p.x - 1) + (p.z - 3) * (p.z - 3));
+            CHECK_MSG(fabs(r - 5) < 1e-9 && (fabs(p.y - 2) < 1e-9 || fabs(p.y + 10) < 1e-9),
+                      "moved offset circle point (%g, %g, %g), radius %g", p.x, p.y, p.z, r);
+        }
+    }
+    CHECK_EQ_INT(n_off, 2);
+    tess_opts o;
+    tess_opts_default(&o);
+    o.deflection_mm = 0.01;
+    mesh m;
+    mesh_init(&m);
+    tess_report rep = {0};
+    CHECK(tess_solid(b, copy, &o, &m, &rep) == SL_OK);
+    mesh_props p;
+    mesh_compute_props(&m, &p);
+    double vol = M_PI * 25 * 12;
+    CHECK_MSG(p.watertight && fabs(p.volume_mm3 + rep.volume_corr_mm3 - vol) <= 1e-5 * vol,
+              "moved offset cylinder: volume %.9g expected %.9g, watertight %d", p.volume_mm3 + rep.volume_corr_mm3,
+              vol, p.watertight);
+    mesh_release(&m);
+    brep_free(b);
+}
+
 int main(void) {
     /* the integrator on the uncut frustum */
     cut none = {0, -1e9, 0};
@@ -301,6 +355,7 @@ int main(void) {
         check_solid("cylinder_offset_circles", t2, 2 * M_PI * r * r + 2 * M_PI * r * h, M_PI * r * r * h);
         check_written("cylinder_offset_circles", t2, "OFFSET_CURVE_3D(", 2 * M_PI * r * r + 2 * M_PI * r * h,
                       M_PI * r * r * h);
+        check_transformed(t2);
     }
     free(t1);
     free(t2);
