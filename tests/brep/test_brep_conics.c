@@ -39,7 +39,7 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
-#include "step_patch.h"
+#include "brep_testutil.h"
 
 #define R0 10.0
 #define HGT 8.0
@@ -175,39 +175,43 @@ static void write_step(const cut *q, char *buf, size_t n) {
 
 typedef struct measured { double area, volume, area_corr, volume_corr, defl; int watertight, failed; size_t n_diags; } measured;
 
-static int measure(const char *name, const char *text, double rel_defl, measured *out) {
+static brep *read_text(const char *name, const char *text) {
     p21_doc *doc = NULL;
     sl_err err = {0};
     p21_doc_read_mem(name, text, strlen(text), NULL, &doc, &err);
     CHECK_MSG(doc != NULL, "%s: %s", name, err.msg);
-    if (!doc) return -1;
+    if (!doc) return NULL;
     brep *b = NULL;
     sl_status st = brep_from_p21(doc, &b, &err);
     p21_doc_free(doc);
     CHECK_MSG(st == SL_OK && b, "%s: %s", name, err.msg);
+    return b;
+}
+
+/* mesh solid `solid` of b (all instances when solid < 0) at defl_mm */
+static void mesh_measure(const brep *b, long solid, double defl_mm, measured *out) {
+    mesh_props p;
+    tess_report rep;
+    CHECK(tess_measure(b, solid, defl_mm, &p, &rep) == SL_OK);
+    out->area = p.area_mm2;
+    out->volume = p.volume_mm3;
+    out->area_corr = p.area_mm2 + rep.area_corr_mm2;
+    out->volume_corr = p.volume_mm3 + rep.volume_corr_mm3;
+    out->defl = defl_mm;
+    out->watertight = p.watertight;
+    out->failed = (int)rep.n_faces_failed;
+    out->n_diags = b->n_diags;
+}
+
+/* read the text and mesh it at rel_defl x the bounding-box diagonal */
+static int measure(const char *name, const char *text, double rel_defl, measured *out) {
+    brep *b = read_text(name, text);
     if (!b) return -1;
     for (size_t i = 0; i < b->n_diags; i++) fprintf(stderr, "%s: #%llu: %s\n", name, (unsigned long long)b->diags[i].id, b->diags[i].msg);
     double bb[6];
     CHECK(brep_bbox_estimate(b, bb) == 0);
     double diag = sqrt((bb[3] - bb[0]) * (bb[3] - bb[0]) + (bb[4] - bb[1]) * (bb[4] - bb[1]) + (bb[5] - bb[2]) * (bb[5] - bb[2]));
-    tess_opts o;
-    tess_opts_default(&o);
-    o.deflection_mm = rel_defl * diag;
-    mesh m;
-    mesh_init(&m);
-    tess_report rep = {0};
-    CHECK(tess_brep(b, &o, &m, NULL, &rep) == SL_OK);
-    mesh_props p;
-    mesh_compute_props(&m, &p);
-    out->area = p.area_mm2;
-    out->volume = p.volume_mm3;
-    out->area_corr = p.area_mm2 + rep.area_corr_mm2;
-    out->volume_corr = p.volume_mm3 + rep.volume_corr_mm3;
-    out->defl = o.deflection_mm;
-    out->watertight = p.watertight;
-    out->failed = (int)rep.n_faces_failed;
-    out->n_diags = b->n_diags;
-    mesh_release(&m);
+    mesh_measure(b, -1, rel_defl * diag, out);
     brep_free(b);
     return 0;
 }
@@ -235,18 +239,13 @@ static void check_solid(const char *name, const char *text, double area, double 
 
 /* read, write solid 0 back as STEP text (malloc'd) */
 static char *write_back(const char *name, const char *text) {
-    p21_doc *doc = NULL;
-    sl_err err = {0};
-    p21_doc_read_mem(name, text, strlen(text), NULL, &doc, &err);
-    if (!doc) return NULL;
-    brep *b = NULL;
-    brep_from_p21(doc, &b, &err);
-    p21_doc_free(doc);
+    brep *b = read_text(name, text);
     if (!b) return NULL;
     sl_buf out;
     sl_buf_init(&out);
     brep_write_part part = {0};
     brep_write_opts wo = {0};
+    sl_err err = {0};
     sl_status st = brep_write_step(b, &part, 1, &wo, &out, &err);
     CHECK_MSG(st == SL_OK, "%s: write failed: %s", name, err.msg);
     brep_free(b);
@@ -275,20 +274,15 @@ static void check_written(const char *name, const char *text, const char *kind, 
 /* build_transform of the offset cylinder: rotate 90 degrees about x through the
  * origin, shift by (1, 2, 3); the bottom circle (z = 0, r 5) goes to y = 0 ... */
 static void check_transformed(const char *text) {
-    p21_doc *doc = NULL;
-    sl_err err = {0};
-    p21_doc_read_mem("offset_xf", text, strlen(text), NULL, &doc, &err);
-    if (!doc) { CHECK(doc != NULL); return; }
-    brep *b = NULL;
-    brep_from_p21(doc, &b, &err);
-    p21_doc_free(doc);
-    if (!b) { CHECK(b != NULL); return; }
+    brep *b = read_text("offset_xf", text);
+    if (!b) return;
     geom_xform rot, sh, x;
     build_xform_rotate(&rot, v3(0, 0, 0), v3(1, 0, 0), M_PI / 2);
     build_xform_translate(&sh, v3(1, 2, 3));
     geom_xform_mul(&sh, &rot, &x);
     size_t nc0 = b->n_curves;
     uint32_t copy = 0;
+    sl_err err = {0};
     CHECK(build_transform(b, 0, &x, &copy, &err) == SL_OK);
     int n_off = 0;
     for (size_t i = nc0; i < b->n_curves; i++) {
@@ -306,20 +300,11 @@ static void check_transformed(const char *text) {
         }
     }
     CHECK_EQ_INT(n_off, 2);
-    tess_opts o;
-    tess_opts_default(&o);
-    o.deflection_mm = 0.01;
-    mesh m;
-    mesh_init(&m);
-    tess_report rep = {0};
-    CHECK(tess_solid(b, copy, &o, &m, &rep) == SL_OK);
-    mesh_props p;
-    mesh_compute_props(&m, &p);
+    measured m;
+    mesh_measure(b, copy, 0.01, &m);
     double vol = M_PI * 25 * 12;
-    CHECK_MSG(p.watertight && fabs(p.volume_mm3 + rep.volume_corr_mm3 - vol) <= 1e-5 * vol,
-              "moved offset cylinder: volume %.9g expected %.9g, watertight %d", p.volume_mm3 + rep.volume_corr_mm3,
-              vol, p.watertight);
-    mesh_release(&m);
+    CHECK_MSG(m.watertight && fabs(m.volume_corr - vol) <= 1e-5 * vol, "moved offset cylinder: volume %.9g expected %.9g, watertight %d",
+              m.volume_corr, vol, m.watertight);
     brep_free(b);
 }
 

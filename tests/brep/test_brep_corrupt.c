@@ -12,7 +12,7 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
-#include "step_patch.h"
+#include "brep_testutil.h"
 
 static char *slurp(const char *path) {
     char *d = NULL;

@@ -6,7 +6,7 @@
 #include "steplm/geom.h"
 #include "test.h"
 
-static void check_curve_fd(const geom_curve *c, double t) {
+static inline void check_curve_fd(const geom_curve *c, double t) {
     double h = 1e-5;
     vec3 p, d1, d2, a, b, da, db;
     geom_curve_eval(c, t, &p, &d1, &d2);
