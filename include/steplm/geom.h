@@ -9,6 +9,10 @@
  *   LINE       C(t) = o + t*d                          (d = direction * magnitude)
  *   CIRCLE     C(t) = o + r(cos t x + sin t y)
  *   ELLIPSE    C(t) = o + a cos t x + b sin t y
+ *   HYPERBOLA  C(t) = o + a cosh t x + b sinh t y       (a = semi_axis, b = semi_imag_axis)
+ *   PARABOLA   C(t) = o + f t^2 x + 2 f t y            (f = focal_dist, non-zero)
+ *   OFFSET     C(t) = B(t) + d (V x B'(t)) / |V x B'(t)|  (OFFSET_CURVE_3D: basis B, distance
+ *              d, ref_direction V; ISO 10303-42 offsets along V x T)
  *   BSPLINE    C(t) = sum N_i,p(t) w_i P_i / sum N_i,p(t) w_i,  t in [knot_p, knot_n]
  *   PLANE      S(u,v) = o + u x + v y
  *   CYLINDER   S(u,v) = o + r(cos u x + sin u y) + v z
@@ -67,7 +71,8 @@ void geom_xform_from_frames(const geom_frame *from, const geom_frame *to, geom_x
 
 /* ---- curves ----------------------------------------------------------------- */
 typedef enum geom_curve_kind {
-    GEOM_CURVE_LINE = 1, GEOM_CURVE_CIRCLE, GEOM_CURVE_ELLIPSE, GEOM_CURVE_BSPLINE
+    GEOM_CURVE_LINE = 1, GEOM_CURVE_CIRCLE, GEOM_CURVE_ELLIPSE, GEOM_CURVE_BSPLINE,
+    GEOM_CURVE_HYPERBOLA, GEOM_CURVE_PARABOLA, GEOM_CURVE_OFFSET
 } geom_curve_kind;
 
 typedef struct geom_bspline {
@@ -80,17 +85,30 @@ typedef struct geom_bspline {
     double *knots;
 } geom_bspline;
 
-typedef struct geom_curve {
+typedef struct geom_curve geom_curve;
+struct geom_curve {
     int kind;              /* geom_curve_kind */
-    geom_frame f;          /* circle / ellipse frame; line: o = point, x = d (not unit) */
-    double r1, r2;         /* circle radius; ellipse semi axes */
+    geom_frame f;          /* conic frame; line: o = point, x = d (not unit) */
+    double r1, r2;         /* circle radius; ellipse / hyperbola semi axes; parabola: r1 = f */
     geom_bspline bs;
-} geom_curve;
+    const geom_curve *basis;   /* OFFSET: the basis curve (memory owned by the caller) */
+    double offset;             /* OFFSET distance */
+    vec3 ref;                  /* OFFSET ref_direction (unit) */
+};
 
 /* P = C(t), d1 = C'(t), d2 = C''(t); d1/d2 may be NULL. */
 void geom_curve_eval(const geom_curve *c, double t, vec3 *p, vec3 *d1, vec3 *d2);
-/* Natural parameter range; *periodic set for circles and ellipses (period 2 pi). */
+/* Natural parameter range; *periodic set for circles and ellipses (period 2 pi) and
+ * offsets of them. Hyperbolas, parabolas and lines are unbounded (+-1e300). */
 void geom_curve_range(const geom_curve *c, double *t0, double *t1, int *periodic);
+/* Is the parameter an angle (circle, ellipse, or an offset of one)? STEP writes such
+ * parameters in the file's plane angle unit. */
+int geom_curve_is_angular(const geom_curve *c);
+/* Check a curve's defining numbers: positive finite radius / semi axes, non-zero focal
+ * distance, an offset with a finite distance, a unit ref_direction and a basis tangent
+ * that is never along it (checked at 65 parameters in [t0, t1], clipped to [-10, 10]
+ * where unbounded). 0 ok, else -1 and a message in why. */
+int geom_curve_check(const geom_curve *c, double t0, double t1, char *why, size_t n_why);
 /* Parameter in [t0, t1] of the curve point closest to p (periodic curves: the value
  * nearest to the range, unwrapped). Returns the distance. */
 double geom_curve_project(const geom_curve *c, vec3 p, double t0, double t1, double *t);

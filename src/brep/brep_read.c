@@ -368,6 +368,37 @@ static long read_curve(rd *r, uint64_t id) {
             c.f = f; c.r1 = r1; c.r2 = r2;
             res = add_curve(r, id, &c);
         }
+    } else if ((p = simple(r, e, "HYPERBOLA")) || (p = simple(r, e, "PARABOLA"))) {
+        /* HYPERBOLA(name, position, semi_axis, semi_imag_axis), PARABOLA(name, position,
+         * focal_dist); the parameter is dimensionless (no angle unit) */
+        int hyp = !strcmp(tname(r, e), "HYPERBOLA") || part_of(r, e, "HYPERBOLA");
+        c.kind = hyp ? GEOM_CURVE_HYPERBOLA : GEOM_CURVE_PARABOLA;
+        c.r1 = areal(p, 2) * r->scale;
+        c.r2 = hyp ? areal(p, 3) * r->scale : 0;
+        char why[128];
+        if (read_placement(r, aref(p, 1), &c.f)) brep_add_diag(r->b, id, "%s placement unreadable", tname(r, e));
+        else if (geom_curve_check(&c, 0, 0, why, sizeof why)) brep_add_diag(r->b, id, "%s", why);
+        else res = add_curve(r, id, &c);
+    } else if ((p = simple(r, e, "OFFSET_CURVE_3D"))) {
+        /* OFFSET_CURVE_3D(name, basis_curve, distance, self_intersect, ref_direction);
+         * marked unreadable while its basis is read, so that a cycle ends at once */
+        if (map_put(&r->map, KEY(id, K_CURVE), -2)) r->oom = 1;
+        long bi = read_curve(r, aref(p, 1));
+        vec3 v;
+        char why[128];
+        if (bi >= 0) {
+            c.kind = GEOM_CURVE_OFFSET;
+            c.basis = r->b->curves[bi];
+            c.offset = areal(p, 2) * r->scale;
+            double t0, t1;
+            int per;
+            geom_curve_range(c.basis, &t0, &t1, &per);
+            int ok = !read_dir(r, aref(p, 4), &v);
+            if (!ok) brep_add_diag(r->b, id, "offset curve ref_direction missing or zero");
+            c.ref = v3_norm(v);
+            if (ok && geom_curve_check(&c, t0, t1, why, sizeof why)) { brep_add_diag(r->b, id, "%s", why); ok = 0; }
+            if (ok) res = add_curve(r, id, &c);
+        }
     } else if (part_of(r, e, "B_SPLINE_CURVE_WITH_KNOTS") || part_of(r, e, "B_SPLINE_CURVE") ||
                part_of(r, e, "QUASI_UNIFORM_CURVE") || part_of(r, e, "BEZIER_CURVE") ||
                part_of(r, e, "UNIFORM_CURVE")) {
@@ -884,7 +915,7 @@ static int trim_param(rd *r, const p21_value *sel, const geom_curve *c, double *
             v->kind == P21_INT) {
             double x = p21_value_real(kw ? untyped(v) : v);
             if (!isfinite(x)) continue;
-            if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) x *= r->ascale;
+            if (geom_curve_is_angular(c)) x *= r->ascale;
             *t = x;
             return 0;
         }
@@ -927,7 +958,7 @@ static int sample_curve3(rd *r, uint64_t cid, int sense, pvec *out, int depth) {
         const geom_curve *c = r->b->curves[ci];
         if (trim_param(r, alist(p, 2), c, &t0) || trim_param(r, alist(p, 3), c, &t1)) return -1;
         int agree = abool(p, 4, 1);
-        if (c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE) {
+        if (geom_curve_is_angular(c)) {
             if (agree) { while (t1 <= t0) t1 += 2 * M_PI; }
             else { while (t1 >= t0) t1 -= 2 * M_PI; }
         }
@@ -1299,7 +1330,8 @@ static void add_wire(rd *r, const p21_entity *e, const geom_xform *x) {
             sample_composite(r, id, &pts);
         } else if (part_of(r, ee, "CURVE") || simple(r, ee, "TRIMMED_CURVE") || simple(r, ee, "CIRCLE") ||
                    simple(r, ee, "ELLIPSE") || simple(r, ee, "POLYLINE") || part_of(r, ee, "B_SPLINE_CURVE") ||
-                   part_of(r, ee, "B_SPLINE_CURVE_WITH_KNOTS") || simple(r, ee, "SURFACE_CURVE")) {
+                   part_of(r, ee, "B_SPLINE_CURVE_WITH_KNOTS") || simple(r, ee, "SURFACE_CURVE") ||
+                   simple(r, ee, "OFFSET_CURVE_3D")) {
             sample_curve3(r, id, 1, &pts, 0);
         }
         for (size_t k = 0; k < pts.n; k++) {

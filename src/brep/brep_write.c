@@ -107,6 +107,8 @@ static void knots_mults(wctx *w, const double *k, int n) {
     sl_buf_putc(w->o, ')');
 }
 
+static int32_t curve_index(const brep *b, const geom_curve *c);
+
 static uint64_t curve(wctx *w, int32_t ci) {
     if (w->cmap[ci]) return w->cmap[ci];
     const geom_curve *c = w->b->curves[ci];
@@ -119,11 +121,28 @@ static uint64_t curve(wctx *w, int32_t ci) {
         end(w);
         break;
     }
-    case GEOM_CURVE_CIRCLE: case GEOM_CURVE_ELLIPSE: {
+    case GEOM_CURVE_CIRCLE: case GEOM_CURVE_ELLIPSE: case GEOM_CURVE_HYPERBOLA: case GEOM_CURVE_PARABOLA: {
+        /* conics: placement, then radius / semi axes / focal distance */
+        static const char *const names[] = {"", "", "CIRCLE", "ELLIPSE", "", "HYPERBOLA", "PARABOLA"};
         uint64_t a = axis2(w, c->f.o, c->f.z, c->f.x);
-        id = begin(w, c->kind == GEOM_CURVE_CIRCLE ? "CIRCLE" : "ELLIPSE");
+        id = begin(w, names[c->kind]);
         sl_buf_puts(w->o, "'',"); ref(w->o, a); sl_buf_putc(w->o, ','); real(w->o, c->r1);
-        if (c->kind == GEOM_CURVE_ELLIPSE) { sl_buf_putc(w->o, ','); real(w->o, c->r2); }
+        if (c->kind == GEOM_CURVE_ELLIPSE || c->kind == GEOM_CURVE_HYPERBOLA) { sl_buf_putc(w->o, ','); real(w->o, c->r2); }
+        end(w);
+        break;
+    }
+    case GEOM_CURVE_OFFSET: {
+        int32_t bi = c->basis ? curve_index(w->b, c->basis) : -1;
+        if (bi < 0) {
+            w->failed = 1;
+            sl_err_set(w->err, SL_ERR_INVALID, "write: offset curve %d has no basis curve in this B-rep", ci);
+            return 0;
+        }
+        uint64_t bc = curve(w, bi), d = direction(w, c->ref);
+        if (!bc) return 0;
+        id = begin(w, "OFFSET_CURVE_3D");
+        sl_buf_puts(w->o, "'',"); ref(w->o, bc); sl_buf_putc(w->o, ','); real(w->o, c->offset);
+        sl_buf_puts(w->o, ",.U.,"); ref(w->o, d);
         end(w);
         break;
     }

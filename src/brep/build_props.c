@@ -150,6 +150,8 @@ sl_status build_solid_props(const brep *b, uint32_t solid, double *area_mm2, dou
                     int np;
                     if (!cv) np = s->kind == GEOM_SURF_PLANE ? 1 : 4;
                     else if (cv->kind == GEOM_CURVE_BSPLINE) np = 8 * (cv->bs.n_ctrl - cv->bs.degree);
+                    else if (cv->kind == GEOM_CURVE_OFFSET && cv->basis && cv->basis->kind == GEOM_CURVE_BSPLINE)
+                        np = 8 * (cv->basis->bs.n_ctrl - cv->basis->bs.degree);
                     else np = (int)ceil(span / (M_PI / 8));
                     if (np < 1) np = 1;
                     double h = (tb - ta) / np;

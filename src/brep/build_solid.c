@@ -59,6 +59,21 @@ long build_add_curve_xf(brep *b, const geom_curve *c, const geom_xform *x) {
             t.f.y = geom_xform_dir(x, c->f.y);
             t.f.z = geom_xform_dir(x, c->f.z);
         }
+        if (c->kind == GEOM_CURVE_OFFSET) {
+            /* the basis is placed with the same transform; the offset side follows the
+             * transformed ref_direction (a mirror flips V x T, hence the sign) */
+            if (!c->basis) return -1;
+            long bi = build_add_curve_xf(b, c->basis, x);
+            if (bi < 0) return -1;
+            t.basis = b->curves[bi];
+            vec3 rd = geom_xform_dir(x, c->ref);
+            t.ref = v3_norm(rd);
+            double det = x->r[0] * (x->r[4] * x->r[8] - x->r[5] * x->r[7]) -
+                         x->r[1] * (x->r[3] * x->r[8] - x->r[5] * x->r[6]) +
+                         x->r[2] * (x->r[3] * x->r[7] - x->r[4] * x->r[6]);
+            double sc = cbrt(fabs(det));
+            t.offset = c->offset * (det < 0 ? -sc : sc);
+        }
         if (c->kind == GEOM_CURVE_BSPLINE) {
             ctrl = malloc((size_t)c->bs.n_ctrl * sizeof *ctrl);
             if (!ctrl) return -1;

@@ -225,6 +225,23 @@ static void bspline_curve_eval(const geom_bspline *b, double t, vec3 *p, vec3 *d
 }
 
 /* ---- curves ---------------------------------------------------------------------- */
+/* Unit offset direction N = V x B' / |V x B'| of an offset curve and its derivative
+ * dN/dt = (u' - N (N.u')) / |u| with u = V x B', u' = V x B''. Zero where V is
+ * along the tangent. */
+static void offset_normal(const geom_curve *c, double t, vec3 *n, vec3 *dn) {
+    vec3 B1, B2;
+    geom_curve_eval(c->basis, t, NULL, &B1, &B2);
+    vec3 u = v3_cross(c->ref, B1), du = v3_cross(c->ref, B2);
+    double l = v3_len(u);
+    if (!(l > 0)) {
+        *n = v3(0, 0, 0);
+        if (dn) *dn = v3(0, 0, 0);
+        return;
+    }
+    *n = v3_scale(u, 1 / l);
+    if (dn) *dn = v3_scale(v3_axpy(du, -v3_dot(*n, du), *n), 1 / l);
+}
+
 void geom_curve_eval(const geom_curve *c, double t, vec3 *p, vec3 *d1, vec3 *d2) {
     switch (c->kind) {
     case GEOM_CURVE_LINE:
@@ -241,14 +258,46 @@ void geom_curve_eval(const geom_curve *c, double t, vec3 *p, vec3 *d1, vec3 *d2)
         if (d2) *d2 = v3_add(v3_scale(c->f.x, -a * ct), v3_scale(c->f.y, -b * st));
         return;
     }
+    case GEOM_CURVE_HYPERBOLA: {
+        double a = c->r1, b = c->r2, ch = cosh(t), sh = sinh(t);
+        if (p) *p = v3_axpy(v3_axpy(c->f.o, a * ch, c->f.x), b * sh, c->f.y);
+        if (d1) *d1 = v3_add(v3_scale(c->f.x, a * sh), v3_scale(c->f.y, b * ch));
+        if (d2) *d2 = v3_add(v3_scale(c->f.x, a * ch), v3_scale(c->f.y, b * sh));
+        return;
+    }
+    case GEOM_CURVE_PARABOLA: {
+        double f = c->r1;
+        if (p) *p = v3_axpy(v3_axpy(c->f.o, f * t * t, c->f.x), 2 * f * t, c->f.y);
+        if (d1) *d1 = v3_add(v3_scale(c->f.x, 2 * f * t), v3_scale(c->f.y, 2 * f));
+        if (d2) *d2 = v3_scale(c->f.x, 2 * f);
+        return;
+    }
+    case GEOM_CURVE_OFFSET: {
+        if (!c->basis) break;
+        vec3 B, B1, B2, N, dN;
+        geom_curve_eval(c->basis, t, &B, &B1, &B2);
+        offset_normal(c, t, &N, &dN);
+        if (p) *p = v3_axpy(B, c->offset, N);
+        if (d1) *d1 = v3_axpy(B1, c->offset, dN);
+        if (d2) {
+            /* N'' needs the basis' third derivative: central difference of N' */
+            double h = 1e-5 * (1 + fabs(t));
+            vec3 Na, Nb, dNa, dNb;
+            offset_normal(c, t - h, &Na, &dNa);
+            offset_normal(c, t + h, &Nb, &dNb);
+            *d2 = v3_axpy(B2, c->offset / (2 * h), v3_sub(dNb, dNa));
+        }
+        return;
+    }
     case GEOM_CURVE_BSPLINE:
         bspline_curve_eval(&c->bs, t, p, d1, d2);
         return;
     default:
-        if (p) *p = v3(0, 0, 0);
-        if (d1) *d1 = v3(0, 0, 0);
-        if (d2) *d2 = v3(0, 0, 0);
+        break;
     }
+    if (p) *p = v3(0, 0, 0);
+    if (d1) *d1 = v3(0, 0, 0);
+    if (d2) *d2 = v3(0, 0, 0);
 }
 
 void geom_curve_range(const geom_curve *c, double *t0, double *t1, int *periodic) {
@@ -262,8 +311,66 @@ void geom_curve_range(const geom_curve *c, double *t0, double *t1, int *periodic
         *t0 = c->bs.knots[c->bs.degree];
         *t1 = c->bs.knots[c->bs.n_ctrl];
         return;
+    case GEOM_CURVE_OFFSET:
+        if (c->basis) { geom_curve_range(c->basis, t0, t1, periodic); return; }
+        *t0 = -1e300; *t1 = 1e300;
+        return;
     default:
         *t0 = -1e300; *t1 = 1e300;
+    }
+}
+
+int geom_curve_is_angular(const geom_curve *c) {
+    if (c->kind == GEOM_CURVE_OFFSET) return c->basis && geom_curve_is_angular(c->basis);
+    return c->kind == GEOM_CURVE_CIRCLE || c->kind == GEOM_CURVE_ELLIPSE;
+}
+
+static int finite_pos(double x) { return isfinite(x) && x > 0; }
+
+int geom_curve_check(const geom_curve *c, double t0, double t1, char *why, size_t n_why) {
+    switch (c->kind) {
+    case GEOM_CURVE_CIRCLE:
+        if (!finite_pos(c->r1)) { snprintf(why, n_why, "circle radius %g is not positive", c->r1); return -1; }
+        return 0;
+    case GEOM_CURVE_ELLIPSE:
+    case GEOM_CURVE_HYPERBOLA:
+        if (!finite_pos(c->r1) || !finite_pos(c->r2)) {
+            snprintf(why, n_why, "%s semi axes %g, %g are not both positive",
+                     c->kind == GEOM_CURVE_ELLIPSE ? "ellipse" : "hyperbola", c->r1, c->r2);
+            return -1;
+        }
+        return 0;
+    case GEOM_CURVE_PARABOLA:
+        if (!isfinite(c->r1) || c->r1 == 0) {
+            snprintf(why, n_why, "parabola focal distance %g is not a non-zero number", c->r1);
+            return -1;
+        }
+        return 0;
+    case GEOM_CURVE_BSPLINE:
+        return geom_bspline_check(&c->bs, why, n_why);
+    case GEOM_CURVE_OFFSET: {
+        if (!c->basis) { snprintf(why, n_why, "offset curve without a basis curve"); return -1; }
+        if (!isfinite(c->offset)) { snprintf(why, n_why, "offset curve distance is not finite"); return -1; }
+        double lr = v3_len(c->ref);
+        if (!(isfinite(lr) && fabs(lr - 1) < 1e-9)) {
+            snprintf(why, n_why, "offset curve ref_direction is zero or not a unit vector");
+            return -1;
+        }
+        double a = t0 < -1e99 ? -10 : t0, b = t1 > 1e99 ? 10 : t1;
+        for (int i = 0; i <= 64; i++) {
+            double t = a + (b - a) * i / 64;
+            vec3 B1;
+            geom_curve_eval(c->basis, t, NULL, &B1, NULL);
+            double lt = v3_len(B1);
+            if (!(v3_len(v3_cross(c->ref, B1)) > 1e-9 * lt) || !(lt > 0)) {
+                snprintf(why, n_why, "offset curve ref_direction is along the basis tangent at t = %g", t);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    default:
+        return 0;
     }
 }
 
@@ -283,6 +390,31 @@ static double curve_newton(const geom_curve *c, vec3 p, double a, double b, doub
         t = nt;
     }
     return t;
+}
+
+/* Newton from each start in g[0..n) (clamped to [a, b]); the closest result. */
+static double curve_newton_best(const geom_curve *c, vec3 p, double a, double b, const double *g, int n) {
+    double best = clampd(g[0], a, b), bd = DBL_MAX;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(g[i])) continue;
+        double t = curve_newton(c, p, a, b, clampd(g[i], a, b));
+        vec3 P;
+        geom_curve_eval(c, t, &P, NULL, NULL);
+        double d = v3_dist(P, p);
+        if (d < bd) { bd = d; best = t; }
+    }
+    return best;
+}
+
+/* Largest parameter magnitude at which an unbounded curve still evaluates finitely
+ * (cosh overflows near 710; f t^2 for the parabola near 1e154). */
+static double param_cap(const geom_curve *c) {
+    switch (c->kind) {
+    case GEOM_CURVE_HYPERBOLA: return 300;
+    case GEOM_CURVE_PARABOLA: case GEOM_CURVE_LINE: return 1e100;
+    case GEOM_CURVE_OFFSET: return c->basis ? param_cap(c->basis) : 0;
+    default: return 1e300;
+    }
 }
 
 double geom_curve_project(const geom_curve *c, vec3 p, double t0, double t1, double *t) {
@@ -311,6 +443,37 @@ double geom_curve_project(const geom_curve *c, vec3 p, double t0, double t1, dou
             th = v3_dist(A, p) < v3_dist(B, p) ? t0 : t1;
         }
         best = th;
+        break;
+    }
+    case GEOM_CURVE_HYPERBOLA:
+    case GEOM_CURVE_PARABOLA:
+    case GEOM_CURVE_OFFSET: {
+        double cap = param_cap(c), a = fmax(t0, -cap), b = fmin(t1, cap);
+        if (!(a <= b)) { best = t0; break; }
+        double g[40];
+        int n = 0;
+        vec3 l = geom_frame_to_local(&c->f, p);
+        if (c->kind == GEOM_CURVE_HYPERBOLA) {
+            /* the parameter of the point with the same y, and with the same x */
+            g[n++] = c->r2 > 0 ? asinh(l.y / c->r2) : 0;
+            double ch = c->r1 > 0 ? fmax(1, l.x / c->r1) : 1;
+            g[n++] = (l.y < 0 ? -1 : 1) * acosh(ch);
+            g[n++] = 0;
+        } else if (c->kind == GEOM_CURVE_PARABOLA) {
+            double f = c->r1 != 0 ? c->r1 : 1, s = sqrt(fmax(0, l.x / f));
+            g[n++] = l.y / (2 * f);
+            g[n++] = s; g[n++] = -s; g[n++] = 0;
+        } else if (c->basis) {
+            /* the basis' closest point is the offset's for offsets of lines and circles */
+            geom_curve_project(c->basis, p, a, b, &g[n]);
+            n++;
+            if (b - a < 1e99) {
+                for (int i = 0; i <= 32; i++) g[n++] = a + (b - a) * i / 32;
+            }
+        }
+        if (b - a < 1e99) { g[n++] = a; g[n++] = b; }
+        if (!n) g[n++] = 0;
+        best = curve_newton_best(c, p, a, b, g, n);
         break;
     }
     case GEOM_CURVE_BSPLINE: {
@@ -605,16 +768,15 @@ void geom_surf_prepare(geom_surf *s) {
         return;
     case GEOM_SURF_REVOLUTION:
         s->period_u = 2 * M_PI;
-        /* a revolved circle or ellipse is periodic along the profile as well */
-        if (s->curve && (s->curve->kind == GEOM_CURVE_CIRCLE || s->curve->kind == GEOM_CURVE_ELLIPSE))
-            s->period_v = 2 * M_PI;
+        /* a revolved circle or ellipse (or an offset of one) is periodic along the
+         * profile as well */
+        if (s->curve && geom_curve_is_angular(s->curve)) s->period_v = 2 * M_PI;
         return;
     case GEOM_SURF_TORUS:
         s->period_u = s->period_v = 2 * M_PI;
         return;
     case GEOM_SURF_EXTRUSION:
-        if (s->curve && (s->curve->kind == GEOM_CURVE_CIRCLE || s->curve->kind == GEOM_CURVE_ELLIPSE))
-            s->period_u = 2 * M_PI;
+        if (s->curve && geom_curve_is_angular(s->curve)) s->period_u = 2 * M_PI;
         return;
     case GEOM_SURF_BSPLINE: {
         double u0, u1, v0, v1;

@@ -124,15 +124,24 @@ static int edge_params(const brep *b, const brep_edge *e, const tess_opts *o, dv
                     if (dvec_push(ts, t0 + (t1 - t0) * i / n0)) return -1;
                 return dvec_push(ts, t1);
             }
-        } else if (cv->kind == GEOM_CURVE_BSPLINE) {
-            /* spans inside the range */
+        } else if (cv->kind == GEOM_CURVE_BSPLINE || (cv->kind == GEOM_CURVE_OFFSET && cv->basis &&
+                                                      cv->basis->kind == GEOM_CURVE_BSPLINE)) {
+            /* spans inside the range (an offset takes its basis' parameters) */
+            const geom_bspline *bs = cv->kind == GEOM_CURVE_BSPLINE ? &cv->bs : &cv->basis->bs;
             int spans = 0;
             double lo = fmin(t0, t1), hi = fmax(t0, t1);
-            for (int i = cv->bs.degree; i < cv->bs.n_ctrl; i++)
-                if (cv->bs.knots[i + 1] > lo && cv->bs.knots[i] < hi && cv->bs.knots[i + 1] > cv->bs.knots[i]) spans++;
-            n0 = 2 * spans * (cv->bs.degree > 1 ? 2 : 1);
+            for (int i = bs->degree; i < bs->n_ctrl; i++)
+                if (bs->knots[i + 1] > lo && bs->knots[i] < hi && bs->knots[i + 1] > bs->knots[i]) spans++;
+            n0 = 2 * spans * (bs->degree > 1 ? 2 : 1);
             if (n0 < 4) n0 = 4;
             if (n0 > 2000) n0 = 2000;
+        } else {
+            /* hyperbola, parabola, other offsets: no inflection inside a conic, so a few
+             * starting pieces and subdivision by deflection and angle suffice; offsets of
+             * circles start from the circle's angular step */
+            n0 = 8;
+            if (cv->kind == GEOM_CURVE_OFFSET && geom_curve_is_angular(cv))
+                n0 = (int)ceil(fabs(t1 - t0) / fmin(o->angle_rad, M_PI / 8));
         }
         if (n0 < 2) n0 = 2;
         double cos_ang = cos(o->angle_rad);

@@ -16,29 +16,22 @@
 #include "steplm/p21.h"
 #include "steplm/tess.h"
 #include "test.h"
+#include "brep_testutil.h"
 
 static const double defls[] = {0.005, 0.01, 0.02, 0.037, 0.05, 0.1, 0.2};
 #define N_DEFL (sizeof defls / sizeof defls[0])
 
 /* mesh solid `s` of b (or every instance when s < 0) at deflection d and check it */
 static void check_mesh(const brep *b, long s, double d, double volume, double area, long genus, const char *what) {
-    tess_opts o;
-    tess_opts_default(&o);
-    o.deflection_mm = d;
-    mesh m;
-    mesh_init(&m);
-    tess_report rep = {0};
-    sl_status st = s < 0 ? tess_brep(b, &o, &m, NULL, &rep) : tess_solid(b, (uint32_t)s, &o, &m, &rep);
-    CHECK(st == SL_OK);
-    CHECK_MSG(rep.n_faces_failed == 0, "%s d %g: %s", what, d, rep.first_failure);
     mesh_props p;
-    mesh_compute_props(&m, &p);
+    tess_report rep;
+    CHECK(tess_measure(b, s, d, &p, &rep) == SL_OK);
+    CHECK_MSG(rep.n_faces_failed == 0, "%s d %g: %s", what, d, rep.first_failure);
     CHECK_MSG(p.watertight, "%s d %g: not watertight (%zu boundary, %zu non-manifold edges)", what, d,
               p.n_boundary_edges, p.n_nonmanifold_edges);
     CHECK_MSG(p.genus == genus, "%s d %g: genus %ld expected %ld", what, d, p.genus, genus);
     CHECK_MSG(fabs(p.volume_mm3 - volume) <= area * d, "%s d %g: volume %.9g expected %.9g (tol %.3g)", what, d,
               p.volume_mm3, volume, area * d);
-    mesh_release(&m);
 }
 
 /* A cone with base circle r at z = 0 and apex on the z axis, as AP214 text.

@@ -5,17 +5,7 @@
  * including seams and poles. */
 #include "steplm/geom.h"
 #include "test.h"
-
-static void check_curve_fd(const geom_curve *c, double t) {
-    double h = 1e-5;
-    vec3 p, d1, d2, a, b, da, db;
-    geom_curve_eval(c, t, &p, &d1, &d2);
-    geom_curve_eval(c, t + h, &a, &da, NULL);
-    geom_curve_eval(c, t - h, &b, &db, NULL);
-    vec3 fd1 = v3_scale(v3_sub(a, b), 0.5 / h), fd2 = v3_scale(v3_sub(da, db), 0.5 / h);
-    CHECK_NEAR(v3_dist(fd1, d1), 0, 1e-6 * (1 + v3_len(d1)));
-    CHECK_NEAR(v3_dist(fd2, d2), 0, 1e-5 * (1 + v3_len(d2)));
-}
+#include "curve_fd.h"
 
 static void check_surf_fd(const geom_surf *s, double u, double v) {
     double h = 1e-5;
