@@ -37,6 +37,8 @@ static const char *usage =
     "  --threads T       OpenMP threads (default: all cores)\n"
     "  --verify DIR      re-check a corpus: parse + reference checks + mesh of each\n"
     "                    part.step, watertight, and every caption claim against it\n"
+    "                    (prints the claims checked per key: x y z d holes hole_d\n"
+    "                    cyl_d fillet_r bend_r; docs/synth.md)\n"
     "  --json            summary as JSON\n"
     "Exit status: 0 all instances ok, 1 some failed, 2 usage.\n";
 
