@@ -49,6 +49,15 @@ static int make_step(const char *prog, sl_buf *step) {
     return st == SL_OK;
 }
 
+/* build a program and measure its STEP text as synth does; 1 when both worked */
+static int measure_prog(const char *prog, sl_buf *step, synth_measure *m) {
+    sl_err err;
+    if (!make_step(prog, step)) return 0;
+    sl_status st = synth_measure_step("t.step", step->data, step->len, 0.02, m, &err);
+    CHECK_MSG(st == SL_OK, "%s", err.msg);
+    return st == SL_OK;
+}
+
 static const synth_round *find_round(const synth_measure *m, int kind, double r, int concave) {
     for (size_t i = 0; i < m->n_round; i++)
         if (m->round[i].kind == kind && fabs(m->round[i].r_mm - r) < 1e-9 && m->round[i].concave == concave)
@@ -102,10 +111,9 @@ static void test_block(void) {
         "})\n";
     sl_buf step;
     sl_buf_init(&step);
-    if (!make_step(prog, &step)) { sl_buf_release(&step); return; }
     synth_measure m;
+    if (!measure_prog(prog, &step, &m)) { sl_buf_release(&step); return; }
     sl_err err;
-    CHECK_MSG(synth_measure_step("t.step", step.data, step.len, 0.02, &m, &err) == SL_OK, "%s", err.msg);
     CHECK_EQ_INT(m.genus, 1);
     /* the round faces: exactly the hole, the boss and four rounded corners */
     CHECK_EQ_INT(m.n_round_faces, 6);
@@ -201,10 +209,9 @@ static void test_bend(void) {
     const char *prog = "part('bend', revolve(sketch(XZ, circle(5, 20, 0), circle(3, 20, 0)), 90, {0, 0}, {0, 1}))\n";
     sl_buf step;
     sl_buf_init(&step);
-    if (!make_step(prog, &step)) { sl_buf_release(&step); return; }
     synth_measure m;
+    if (!measure_prog(prog, &step, &m)) { sl_buf_release(&step); return; }
     sl_err err;
-    CHECK_MSG(synth_measure_step("t.step", step.data, step.len, 0.02, &m, &err) == SL_OK, "%s", err.msg);
     const synth_round *in = find_round(&m, SYNTH_ROUND_TORUS, 3, 1);
     const synth_round *out = find_round(&m, SYNTH_ROUND_TORUS, 5, 0);
     CHECK(in && out && m.n_round == 2);
@@ -223,12 +230,13 @@ static void test_bend(void) {
 
 /* a family that draws a hole diameter d, states it, and drills d - 1 */
 static void test_family_misstates(void) {
-    synth_set set;
-    sl_err err;
-    CHECK_MSG(synth_set_load(&set, "tests/synth/families", "badhole", &err) == SL_OK, "%s", err.msg);
-    if (!set.n) return;
     synth_opts o;
     synth_opts_default(&o);
+    synth_set set;
+    sl_err err;
+    sl_status st = synth_set_load(&set, "tests/synth/families", "badhole", &err);
+    CHECK_MSG(st == SL_OK && set.n == 1, "%s", err.msg);
+    if (st) return;
     synth_instance in;
     synth_instance_init(&in);
     CHECK(synth_make(&set, 0, &o, &in, &err) != SL_OK);
