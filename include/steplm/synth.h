@@ -82,7 +82,8 @@ typedef struct synth_measure {
     int watertight_default; /* also watertight meshed at 0.001 x the bbox diagonal (props' default) */
     size_t n_faces, n_tris, n_ref_errors;
     /* round faces of the B-rep (synth_measure_round): n_round entries; more distinct
-     * kinds than fit set round_overflow (a claim then found in none of them fails) */
+     * kinds than fit (or no memory to sample a face) set round_overflow, and a claim
+     * found in none of the entries kept then fails as usual */
     size_t n_round, n_round_faces;
     int round_overflow;
     synth_round round[SYNTH_MAX_ROUND];

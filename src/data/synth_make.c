@@ -146,23 +146,26 @@ static int has_number(const char *text, const char *num) {
     return 0;
 }
 
+/* the claim keys, in synth_claim_key's order */
+enum { KEY_X, KEY_Y, KEY_Z, KEY_D, KEY_HOLES, KEY_HOLE_D, KEY_CYL_D, KEY_FILLET_R, KEY_BEND_R };
 static const char *const CLAIM_KEYS[SYNTH_N_KEYS] = {"x", "y", "z", "d", "holes", "hole_d", "cyl_d",
                                                        "fillet_r", "bend_r"};
 
 const char *synth_claim_key(int i) { return i >= 0 && i < SYNTH_N_KEYS ? CLAIM_KEYS[i] : NULL; }
 
-/* Does round-face entry e count for key k (5 hole_d, 6 cyl_d, 7 fillet_r, 8 bend_r), and
- * with which length (a diameter, or a radius)? */
+/* Does round-face entry e count for a round-face key k, and with which length (a
+ * diameter, or a radius)? */
 static int round_value(const synth_round *e, int k, double *v) {
     switch (k) {
-    case 5: *v = 2 * e->r_mm; return e->concave;
-    case 6: *v = 2 * e->r_mm; return e->kind == SYNTH_ROUND_CYL;
-    case 7: *v = e->r_mm; return e->kind == SYNTH_ROUND_CYL && !e->full;
-    case 8: *v = e->axis_r_mm; return e->kind == SYNTH_ROUND_TORUS;
+    case KEY_HOLE_D: *v = 2 * e->r_mm; return e->concave;
+    case KEY_CYL_D: *v = 2 * e->r_mm; return e->kind == SYNTH_ROUND_CYL;
+    case KEY_FILLET_R: *v = e->r_mm; return e->kind == SYNTH_ROUND_CYL && !e->full;
+    case KEY_BEND_R: *v = e->axis_r_mm; return e->kind == SYNTH_ROUND_TORUS;
     default: return 0;
     }
 }
 
+/* what a round-face key k found missing, by k - KEY_HOLE_D */
 static const char *const ROUND_WHAT[4] = {
     "no concave cylindrical face (hole, bore) of that diameter",
     "no cylindrical face of that diameter",
@@ -175,20 +178,23 @@ static int check_key(const synth_measure *m, int k, double stated, int is_count,
                      size_t n_why) {
     double v = 0;
     switch (k) {
-    case 0: v = m->bbox_mm[3] - m->bbox_mm[0]; break;
-    case 1: v = m->bbox_mm[4] - m->bbox_mm[1]; break;
-    case 2: v = m->bbox_mm[5] - m->bbox_mm[2]; break;
-    case 3: v = m->d_mm; break;
-    case 4: v = (double)m->genus; break;
+    case KEY_X: v = m->bbox_mm[3] - m->bbox_mm[0]; break;
+    case KEY_Y: v = m->bbox_mm[4] - m->bbox_mm[1]; break;
+    case KEY_Z: v = m->bbox_mm[5] - m->bbox_mm[2]; break;
+    case KEY_D: v = m->d_mm; break;
+    case KEY_HOLES: v = (double)m->genus; break;
     default: {
-        /* some round face of the right kind has the stated size */
-        size_t len = (size_t)snprintf(why, n_why, "the part has %s (", ROUND_WHAT[k - 5]);
+        /* some round face of the right kind has the stated size; else list the sizes
+         * the part has (each once) */
+        size_t len = (size_t)snprintf(why, n_why, "the part has %s (", ROUND_WHAT[k - KEY_HOLE_D]);
         int listed = 0;
         for (size_t i = 0; i < m->n_round; i++) {
-            double x;
+            double x, y;
             if (!round_value(&m->round[i], k, &x)) continue;
             if (fabs(stated - x) <= tol_mm) return 1;
-            if (len < n_why) len += (size_t)snprintf(why + len, n_why - len, "%s%.4g", listed++ ? ", " : "", x);
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) seen = round_value(&m->round[j], k, &y) && fabs(x - y) <= 1e-6;
+            if (!seen && len < n_why) len += (size_t)snprintf(why + len, n_why - len, "%s%.4g", listed++ ? ", " : "", x);
         }
         if (len < n_why)
             snprintf(why + len, n_why - len, "%s)%s", listed ? " mm" : "none",
@@ -249,7 +255,7 @@ sl_status synth_check_claims_by_key(const char *json, size_t n, const synth_meas
                     st = sl_err_set(err, SL_ERR_INVALID, "caption %d: unknown claim key '%s'", ci, key->valuestring);
                     break;
                 }
-                if ((ki == 4) != is_count) {
+                if ((ki == KEY_HOLES) != is_count) {
                     st = sl_err_set(err, SL_ERR_INVALID, "caption %d: claim key '%s' with unit '%s'", ci,
                                     key->valuestring, u);
                     break;
