@@ -50,12 +50,12 @@ static const char *const TCL =
 
 /* DRAW needs unversioned plugin library names that Debian's runtime packages lack:
  * links to the versioned ones in a private directory */
-static const char *const RUN =
-    "L=${TMPDIR:-/tmp}/steplm-occt-libs-$(id -u); "
-    "if ! ldconfig -p 2>/dev/null | grep -q 'libTKTopTest\\.so '; then mkdir -p $L; "
-    "ldconfig -p | awk '/libTK[A-Za-z0-9]*\\.so\\.7 /{print $NF}' | while read -r x; do "
-    "b=$(basename $x); ln -sf $x $L/${b%%.7}; done; export LD_LIBRARY_PATH=$L; fi; "
-    "D=$(command -v DRAWEXE || command -v occt-draw); ROUND_STEP=%s timeout 300 $D -b -f %s 2>/dev/null";
+#define RUN_FMT \
+    "L=${TMPDIR:-/tmp}/steplm-occt-libs-$(id -u); " \
+    "if ! ldconfig -p 2>/dev/null | grep -q 'libTKTopTest\\.so '; then mkdir -p $L; " \
+    "ldconfig -p | awk '/libTK[A-Za-z0-9]*\\.so\\.7 /{print $NF}' | while read -r x; do " \
+    "b=$(basename $x); ln -sf $x $L/${b%%.7}; done; export LD_LIBRARY_PATH=$L; fi; " \
+    "D=$(command -v DRAWEXE || command -v occt-draw); ROUND_STEP=%s timeout 300 $D -b -f %s 2>/dev/null"
 
 typedef struct occt_cyl { double r; int hole; } occt_cyl;
 
@@ -65,7 +65,7 @@ static int occt_cylinders(const char *step, size_t n, const char *tcl, occt_cyl 
     snprintf(path, sizeof path, "build/tsro-%d.step", (int)getpid());
     sl_err err;
     if (sl_file_write_atomic(path, step, n, &err)) return -1;
-    snprintf(cmd, sizeof cmd, RUN, path, tcl);
+    snprintf(cmd, sizeof cmd, RUN_FMT, path, tcl);
     FILE *f = popen(cmd, "r");
     int k = 0, bad = 0;
     if (!f) { unlink(path); return -1; }
