@@ -16,14 +16,14 @@ part("bushing", revolve(sketch(XZ, pr)), {})
       return c:pick("a flanged bushing", "a sleeve bearing with a collar", "a flanged bronze-style bush")
     end,
     partial = function(p, c)
-      return "a flanged bushing for a " .. c:len(p.id) .. " shaft, " .. c:len(p.L, "z") .. " long"
+      return "a flanged bushing for a " .. c:len(p.id, "hole_d") .. " shaft, " .. c:len(p.L, "z") .. " long"
     end,
     precise = function(p, c)
       if c:chance(0.5) then
-        return "a " .. c:len(p.L, "z") .. " long flanged sleeve: " .. c:len(p.id) .. " inside, " .. c:len(p.od) ..
+        return "a " .. c:len(p.L, "z") .. " long flanged sleeve: " .. c:len(p.id, "hole_d") .. " inside, " .. c:len(p.od, "cyl_d") ..
                " outside, with a " .. c:len(p.fd, "d") .. " x " .. c:len(p.ft) .. " collar at one end"
       end
-      return "a flanged bushing with bore " .. c:len(p.id) .. ", body diameter " .. c:len(p.od) .. ", overall length " ..
+      return "a flanged bushing with bore " .. c:len(p.id, "hole_d") .. ", body diameter " .. c:len(p.od, "cyl_d") .. ", overall length " ..
              c:len(p.L, "z") .. ", and a flange " .. c:len(p.fd, "d") .. " in diameter and " .. c:len(p.ft) .. " thick"
     end,
   },

@@ -16,15 +16,15 @@ part("clip", extrude(sketch(XY, shape), w), {})
       return c:pick("a C-shaped spring clip", "an open ring clip", "a snap clip for a round tube")
     end,
     partial = function(p, c)
-      return "a C-clip for a " .. c:len(2 * p.ri) .. " tube, " .. c:len(p.w, "z") .. " wide"
+      return "a C-clip for a " .. c:len(2 * p.ri, "hole_d") .. " tube, " .. c:len(p.w, "z") .. " wide"
     end,
     precise = function(p, c)
       if c:chance(0.5) then
         return "a spring clip " .. c:len(p.w, "z") .. " wide bent from " .. c:len(p.th) .. " stock into a ring of " ..
-               c:len(2 * p.ri) .. " bore (" .. c:len(2 * (p.ri + p.th), "d") .. " outside) with a " .. c:degadj(p.gap) ..
+               c:len(2 * p.ri, "hole_d") .. " bore (" .. c:len(2 * (p.ri + p.th), "d") .. " outside) with a " .. c:degadj(p.gap) ..
                " opening"
       end
-      return "a C-shaped clip with inside diameter " .. c:len(2 * p.ri) .. " and outside diameter " ..
+      return "a C-shaped clip with inside diameter " .. c:len(2 * p.ri, "hole_d") .. " and outside diameter " ..
              c:len(2 * (p.ri + p.th), "d") .. ", " .. c:len(p.w, "z") .. " wide, open over " .. c:deg(p.gap)
     end,
   },

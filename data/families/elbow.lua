@@ -18,10 +18,10 @@ part("elbow", revolve(sketch(XZ, circle(ro, Rb, 0), circle(ri, Rb, 0)), angle, {
     precise = function(p, c)
       if c:chance(0.5) then
         return "a pipe bend through " .. c:deg(p.angle) .. ": tube " .. c:len(p.od, "z") .. " outside, " ..
-               c:len(p.od - 2 * p.wall) .. " inside, on a " .. c:len(p.Rb) .. " bend radius"
+               c:len(p.od - 2 * p.wall, "hole_d") .. " inside, on a " .. c:len(p.Rb, "bend_r") .. " bend radius"
       end
       return "a " .. c:degadj(p.angle) .. " elbow of round tube with outside diameter " .. c:len(p.od, "z") .. " and " ..
-             c:len(p.wall) .. " wall, bent to a centreline radius of " .. c:len(p.Rb) .. " (" ..
+             c:len(p.wall) .. " wall, bent to a centreline radius of " .. c:len(p.Rb, "bend_r") .. " (" ..
              c:count(1, "holes") .. " through passage)"
     end,
   },

@@ -28,15 +28,15 @@ part("enclosure", extrude(sketch(XY, rect(L, W):fillet(ro)), H), {
       return "an open box " .. c:dims({{p.L, "x"}, {p.W, "y"}, {p.H, "z"}}) .. " with " .. c:len(p.wt) .. " walls"
     end,
     precise = function(p, c)
-      local holes = c:count(4, "holes") .. " holes of " .. c:len(p.dh) .. " through the floor, " .. c:len(p.hm) ..
+      local holes = c:count(4, "holes") .. " holes of " .. c:len(p.dh, "hole_d") .. " through the floor, " .. c:len(p.hm) ..
                     " in from the inner walls"
       if c:chance(0.5) then
         return "an open enclosure " .. c:dims({{p.L, "x"}, {p.W, "y"}, {p.H, "z"}}) .. " with outside corners rounded to " ..
-               c:len(p.ro) .. ", walls " .. c:len(p.wt) .. " thick, a " .. c:len(p.ft) .. " floor and " .. holes
+               c:len(p.ro, "fillet_r") .. ", walls " .. c:len(p.wt) .. " thick, a " .. c:len(p.ft) .. " floor and " .. holes
       end
       return "a box-shaped housing open at the top: length " .. c:len(p.L, "x") .. ", width " .. c:len(p.W, "y") ..
              ", height " .. c:len(p.H, "z") .. "; " .. c:len(p.wt) .. " walls, " .. c:len(p.ft) .. " floor, " ..
-             c:len(p.ro) .. " corner radius, and " .. holes
+             c:len(p.ro, "fillet_r") .. " corner radius, and " .. holes
     end,
   },
 }

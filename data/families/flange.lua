@@ -26,20 +26,20 @@ part("flange", cyl(D / 2, t), {
     end,
     partial = function(p, c)
       return "a " .. c:len(p.D, "d") .. " " .. c:pick("flange", "round flange") .. " with " .. c:count(p.n) ..
-             " bolt holes and a " .. c:len(p.d) .. " bore"
+             " bolt holes and a " .. c:len(p.d, "hole_d") .. " bore"
     end,
     precise = function(p, c)
       local s = c:pick("a flange ", "a circular flange ") .. c:len(p.D, "d") .. " in diameter and " .. c:len(p.t) ..
-                " thick, with a hub of " .. c:len(2 * p.rh) .. " diameter standing " .. c:len(p.hh) ..
-                " proud (" .. c:len(p.t + p.hh, "z") .. " overall), a " .. c:len(p.d) .. " central bore and "
+                " thick, with a hub of " .. c:len(2 * p.rh, "cyl_d") .. " diameter standing " .. c:len(p.hh) ..
+                " proud (" .. c:len(p.t + p.hh, "z") .. " overall), a " .. c:len(p.d, "hole_d") .. " central bore and "
       if c:chance(0.5) then
-        return s .. c:count(p.n) .. " bolt holes of " .. c:len(p.bd) .. " on a " .. c:len(p.bc) .. " bolt circle (" ..
+        return s .. c:count(p.n) .. " bolt holes of " .. c:len(p.bd, "hole_d") .. " on a " .. c:len(p.bc) .. " bolt circle (" ..
                c:count(p.n + 1, "holes") .. " holes in all)"
       end
-      return c:count(p.n) .. " bolt holes of " .. c:len(p.bd) .. " diameter on a " .. c:len(p.bc) .. " pitch circle pierce " ..
+      return c:count(p.n) .. " bolt holes of " .. c:len(p.bd, "hole_d") .. " diameter on a " .. c:len(p.bc) .. " pitch circle pierce " ..
              "a flange of " .. c:len(p.D, "d") .. " diameter and " .. c:len(p.t) .. " thickness, which carries a " ..
-             c:len(2 * p.rh) .. " hub " .. c:len(p.hh) .. " high (" .. c:len(p.t + p.hh, "z") .. " in total) bored " ..
-             c:len(p.d)
+             c:len(2 * p.rh, "cyl_d") .. " hub " .. c:len(p.hh) .. " high (" .. c:len(p.t + p.hh, "z") .. " in total) bored " ..
+             c:len(p.d, "hole_d")
     end,
   },
 }

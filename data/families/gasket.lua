@@ -36,13 +36,13 @@ part("gasket", extrude(sketch(XY, rect(w, h):fillet(rc),
         s = "a " .. c:dims({{p.w, "x"}, {p.h, "y"}, {p.t, "z"}}) .. " flat gasket"
       end
       if c:chance(0.4) then
-        return s .. "; " .. c:count(4) .. " bolt holes of " .. c:len(p.d) .. " sit " .. c:len(p.m) ..
-               " from the edges around a " .. c:dims({{p.ww}, {p.wh}}) .. " opening (corner radii " .. c:len(p.rc) ..
-               " outside, " .. c:len(p.rw) .. " inside)"
+        return s .. "; " .. c:count(4) .. " bolt holes of " .. c:len(p.d, "hole_d") .. " sit " .. c:len(p.m) ..
+               " from the edges around a " .. c:dims({{p.ww}, {p.wh}}) .. " opening (corner radii " .. c:len(p.rc, "fillet_r") ..
+               " outside, " .. c:len(p.rw, "fillet_r") .. " inside)"
       end
-      return s .. ", outer corners rounded to " .. c:len(p.rc) .. ", with " .. c:count(4) .. " holes of " ..
-             c:len(p.d) .. " diameter centred " .. c:len(p.m) .. " in from each edge and a central " ..
-             c:dims({{p.ww}, {p.wh}}) .. " window with " .. c:len(p.rw) .. " corner radii (" ..
+      return s .. ", outer corners rounded to " .. c:len(p.rc, "fillet_r") .. ", with " .. c:count(4) .. " holes of " ..
+             c:len(p.d, "hole_d") .. " diameter centred " .. c:len(p.m) .. " in from each edge and a central " ..
+             c:dims({{p.ww}, {p.wh}}) .. " window with " .. c:len(p.rw, "fillet_r") .. " corner radii (" ..
              c:count(5, "holes") .. " openings in all)"
     end,
   },

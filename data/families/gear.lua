@@ -36,11 +36,11 @@ part("gear", extrude(sketch(XY, poly(pts), key), t), {})
     precise = function(p, c)
       if c:chance(0.5) then
         return "a " .. c:len(p.t, "z") .. " thick spur gear, " .. c:len(p.m * p.n + 2 * p.m, "d") .. " outside diameter, " ..
-               p.n .. " teeth, module " .. string.format("%g", p.m) .. ", bored " .. c:len(p.bore) .. " with a " ..
+               p.n .. " teeth, module " .. string.format("%g", p.m) .. ", bored " .. c:len(p.bore, "hole_d") .. " with a " ..
                c:dims({{p.kw}, {p.kd}}) .. " keyway"
       end
       return "a spur gear with " .. p.n .. " teeth of module " .. string.format("%g", p.m) .. " (tip diameter " ..
-             c:len(p.m * p.n + 2 * p.m, "d") .. "), " .. c:len(p.t, "z") .. " thick, with a " .. c:len(p.bore) ..
+             c:len(p.m * p.n + 2 * p.m, "d") .. "), " .. c:len(p.t, "z") .. " thick, with a " .. c:len(p.bore, "hole_d") ..
              " bore and a " .. c:len(p.kw) .. " wide keyway " .. c:len(p.kd) .. " deep"
     end,
   },

@@ -20,10 +20,10 @@ part("hexnut", prism(6, s / math.sqrt(3), h), {hole(d, 0, 0, plane(XY, h))})
     precise = function(p, c)
       if c:chance(0.5) then
         return "a hexagonal nut " .. c:len(p.s, "y") .. " across the flats and " .. c:len(p.h, "z") ..
-               " thick with a " .. c:len(p.d) .. " through bore (" .. c:count(1, "holes") .. " hole)"
+               " thick with a " .. c:len(p.d, "hole_d") .. " through bore (" .. c:count(1, "holes") .. " hole)"
       end
       return "a hex nut: width across flats " .. c:len(p.s, "y") .. ", height " .. c:len(p.h, "z") ..
-             ", bore diameter " .. c:len(p.d)
+             ", bore diameter " .. c:len(p.d, "hole_d")
     end,
   },
 }

@@ -23,19 +23,19 @@ part("hinge", extrude(sketch(XZ, leaf, circle(rp, W, R)), L), {
       return c:pick("a hinge leaf with a knuckle and screw holes", "one half of a butt hinge", "a flat hinge plate with a pin knuckle")
     end,
     partial = function(p, c)
-      return "a " .. c:len(p.L, "y") .. " long hinge leaf with a " .. c:len(2 * p.R) .. " knuckle and " ..
+      return "a " .. c:len(p.L, "y") .. " long hinge leaf with a " .. c:len(2 * p.R, "cyl_d") .. " knuckle and " ..
              c:count(p.n) .. " screw " .. c:plural(p.n, "hole")
     end,
     precise = function(p, c)
       if c:chance(0.5) then
         return "a hinge leaf " .. c:len(p.L, "y") .. " long and " .. c:len(p.W + p.R, "x") .. " wide including its knuckle: a " ..
                c:len(p.t) .. " plate ending in a knuckle of " .. c:len(2 * p.R, "z") .. " diameter bored " ..
-               c:len(2 * p.rp) .. " for the pin, with " .. c:count(p.n) .. " screw " .. c:plural(p.n, "hole") .. " of " ..
-               c:len(p.d) .. " (" .. c:count(p.n + 1, "holes") .. " holes counting the pin bore)"
+               c:len(2 * p.rp, "hole_d") .. " for the pin, with " .. c:count(p.n) .. " screw " .. c:plural(p.n, "hole") .. " of " ..
+               c:len(p.d, "hole_d") .. " (" .. c:count(p.n + 1, "holes") .. " holes counting the pin bore)"
       end
       return "a " .. c:dims({{p.W + p.R, "x"}, {p.L, "y"}}) .. " hinge leaf of " .. c:len(p.t) .. " plate with a " ..
-             c:len(2 * p.R, "z") .. " knuckle along one long edge, a " .. c:len(2 * p.rp) .. " pin hole through it and " ..
-             c:count(p.n) .. " screw " .. c:plural(p.n, "hole") .. " of " .. c:len(p.d)
+             c:len(2 * p.R, "z") .. " knuckle along one long edge, a " .. c:len(2 * p.rp, "hole_d") .. " pin hole through it and " ..
+             c:count(p.n) .. " screw " .. c:plural(p.n, "hole") .. " of " .. c:len(p.d, "hole_d")
     end,
   },
 }

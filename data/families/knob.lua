@@ -36,18 +36,18 @@ part("knob", extrude(sketch(XY, rim:close()), h), {
                     "a scalloped knob with a raised cap")
     end,
     partial = function(p, c)
-      return "a " .. c:len(p.D, "d") .. " knob with " .. c:count(p.n) .. " flutes and a " .. c:len(p.d) .. " shaft hole"
+      return "a " .. c:len(p.D, "d") .. " knob with " .. c:count(p.n) .. " flutes and a " .. c:len(p.d, "hole_d") .. " shaft hole"
     end,
     precise = function(p, c)
       if c:chance(0.5) then
         return "a control knob " .. c:len(p.h + p.hc, "z") .. " high: a " .. c:len(p.D, "d") .. " body " .. c:len(p.h) ..
-               " tall with " .. c:count(p.n) .. " flutes (" .. c:len(p.rn) .. " radius) around the rim, a " ..
-               c:len(p.dc) .. " x " .. c:len(p.hc) .. " cap and a " .. c:len(p.d) .. " shaft hole " .. c:len(p.hd) ..
+               " tall with " .. c:count(p.n) .. " flutes (" .. c:len(p.rn, "fillet_r") .. " radius) around the rim, a " ..
+               c:len(p.dc, "cyl_d") .. " x " .. c:len(p.hc) .. " cap and a " .. c:len(p.d, "hole_d") .. " shaft hole " .. c:len(p.hd) ..
                " deep underneath"
       end
       return "a fluted knob " .. c:len(p.D, "d") .. " across and " .. c:len(p.h) .. " tall with " .. c:count(p.n) ..
-             " semicircular flutes of " .. c:len(p.rn) .. " radius, a " .. c:len(p.dc) .. " cap " .. c:len(p.hc) ..
-             " high on top (" .. c:len(p.h + p.hc, "z") .. " overall) and a blind " .. c:len(p.d) ..
+             " semicircular flutes of " .. c:len(p.rn, "fillet_r") .. " radius, a " .. c:len(p.dc, "cyl_d") .. " cap " .. c:len(p.hc) ..
+             " high on top (" .. c:len(p.h + p.hc, "z") .. " overall) and a blind " .. c:len(p.d, "hole_d") ..
              " shaft hole " .. c:len(p.hd) .. " deep from below"
     end,
   },

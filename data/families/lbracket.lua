@@ -30,12 +30,12 @@ part("lbracket", extrude(sketch(XZ, leg), w), {
       if c:chance(0.5) then
         return "a " .. c:dims({{p.a, "x"}, {p.w, "y"}, {p.b, "z"}}) .. " " .. c:pick("L-bracket", "angle bracket") ..
                " (horizontal leg x width x vertical leg) in " .. c:len(p.t) .. " stock with " .. c:count(2 * p.nh, "holes") ..
-               " holes of " .. c:len(p.d) .. ", " .. c:count(p.nh) .. " in each leg"
+               " holes of " .. c:len(p.d, "hole_d") .. ", " .. c:count(p.nh) .. " in each leg"
       end
       return c:pick("an L-shaped bracket", "an angle bracket") .. " of " .. c:len(p.t) ..
              " thick material: a horizontal leg " .. c:len(p.a, "x") .. " long and a vertical leg " ..
              c:len(p.b, "z") .. " high, " .. c:len(p.w, "y") .. " wide, with " .. c:count(p.nh) .. " " ..
-             c:plural(p.nh, "hole") .. " of " .. c:len(p.d) .. " diameter through each leg (" ..
+             c:plural(p.nh, "hole") .. " of " .. c:len(p.d, "hole_d") .. " diameter through each leg (" ..
              c:count(2 * p.nh, "holes") .. " in total)"
     end,
   },

@@ -44,12 +44,12 @@ part("plate", extrude(sketch(XY, rect(w, h, w / 2, h / 2):fillet(r)), t), {
         function() return c:dims({{p.w, "x"}, {p.h, "y"}, {p.t, "z"}}) .. " rectangular plate" end,
         function() return "rectangular plate, " .. c:len(p.w, "x") .. " long, " .. c:len(p.h, "y") .. " wide and " .. c:len(p.t, "z") .. " thick" end)()
       local holes
-      if n == 1 then holes = "a single " .. c:len(p.d) .. " through hole in the centre"
+      if n == 1 then holes = "a single " .. c:len(p.d, "hole_d") .. " through hole in the centre"
       else
-        holes = c:count(n, "holes") .. " through holes of " .. c:len(p.d) .. " diameter in " .. (p.ny == 1 and "a row" or
+        holes = c:count(n, "holes") .. " through holes of " .. c:len(p.d, "hole_d") .. " diameter in " .. (p.ny == 1 and "a row" or
                 ("a " .. p.nx .. " by " .. p.ny .. " grid")) .. ", " .. c:len(p.m) .. " from the edges"
       end
-      return c:pick("a ", "") .. size .. " with corners rounded to " .. c:len(p.r) .. " radius and " .. holes
+      return c:pick("a ", "") .. size .. " with corners rounded to " .. c:len(p.r, "fillet_r") .. " radius and " .. holes
     end,
   },
 }

@@ -17,17 +17,17 @@ part("pulley", revolve(sketch(XZ, pr)), {})
       return c:pick("a V-belt pulley with a hub", "a grooved pulley wheel", "a sheave with a V groove and a bore")
     end,
     partial = function(p, c)
-      return "a " .. c:len(p.od, "d") .. " V-groove pulley with a " .. c:len(p.d) .. " bore"
+      return "a " .. c:len(p.od, "d") .. " V-groove pulley with a " .. c:len(p.d, "hole_d") .. " bore"
     end,
     precise = function(p, c)
       if c:chance(0.5) then
         return "a " .. c:len(p.od, "d") .. " sheave, " .. c:len(p.w + p.hl, "z") .. " long overall: a " .. c:len(p.w) ..
-               " rim with a V groove " .. c:len(p.gd) .. " deep, a " .. c:len(p.dh) .. " x " .. c:len(p.hl) ..
-               " hub and a " .. c:len(p.d) .. " bore"
+               " rim with a V groove " .. c:len(p.gd) .. " deep, a " .. c:len(p.dh, "cyl_d") .. " x " .. c:len(p.hl) ..
+               " hub and a " .. c:len(p.d, "hole_d") .. " bore"
       end
       return "a V-groove pulley " .. c:len(p.od, "d") .. " in diameter and " .. c:len(p.w) .. " wide with a groove " ..
-             c:len(p.gd) .. " deep, a " .. c:len(p.dh) .. " hub projecting " .. c:len(p.hl) .. " (" ..
-             c:len(p.w + p.hl, "z") .. " overall) and a " .. c:len(p.d) .. " through bore"
+             c:len(p.gd) .. " deep, a " .. c:len(p.dh, "cyl_d") .. " hub projecting " .. c:len(p.hl) .. " (" ..
+             c:len(p.w + p.hl, "z") .. " overall) and a " .. c:len(p.d, "hole_d") .. " through bore"
     end,
   },
 }

@@ -21,16 +21,16 @@ part("rod", revolve(sketch(XZ, pr:close())), {})
                     "a flanged rod with a tapered tip")
     end,
     partial = function(p, c)
-      return "a " .. c:len(p.dr) .. " rod " .. c:len(p.tf + p.lr + p.tl, "z") .. " tall with a " ..
+      return "a " .. c:len(p.dr, "cyl_d") .. " rod " .. c:len(p.tf + p.lr + p.tl, "z") .. " tall with a " ..
              c:len(p.df, "d") .. " base flange and a conical tip"
     end,
     precise = function(p, c)
       if c:chance(0.5) then
         return "a " .. c:len(p.tf + p.lr + p.tl, "z") .. " tall part: a " .. c:len(p.df, "d") .. " x " .. c:len(p.tf) ..
-               " base flange, a " .. c:len(p.dr) .. " rod rising " .. c:len(p.lr) .. " from it, and a cone " ..
+               " base flange, a " .. c:len(p.dr, "cyl_d") .. " rod rising " .. c:len(p.lr) .. " from it, and a cone " ..
                c:len(p.tl) .. " long tapering to a " .. c:len(p.flat) .. " flat tip"
       end
-      local s = "a cylindrical rod of " .. c:len(p.dr) .. " diameter and " .. c:len(p.lr) ..
+      local s = "a cylindrical rod of " .. c:len(p.dr, "cyl_d") .. " diameter and " .. c:len(p.lr) ..
                 " length on a round flange " .. c:len(p.df, "d") .. " across and " .. c:len(p.tf) ..
                 " thick, topped by a " .. c:len(p.tl) .. " conical tip"
       s = s .. " truncated to a " .. c:len(p.flat) .. " flat"

@@ -35,13 +35,13 @@ part("shaft", revolve(sketch(XZ, pr:close())), {})
       local L = p.l1 + p.l2 + p.l3 + p.tip
       if c:chance(0.5) then
         local s = "a turned shaft with three steps, " .. c:len(p.d1, "d") .. " x " .. c:len(p.l1) .. ", " ..
-                  c:len(p.d2) .. " x " .. c:len(p.l2) .. " and " .. c:len(p.d3) .. " x " .. c:len(p.l3) ..
+                  c:len(p.d2, "cyl_d") .. " x " .. c:len(p.l2) .. " and " .. c:len(p.d3, "cyl_d") .. " x " .. c:len(p.l3) ..
                   " (diameter x length)"
         if p.tip > 0 then s = s .. ", plus a " .. c:len(p.tip) .. " pointed cone" end
         return s .. "; " .. c:len(L, "z") .. " overall"
       end
       local s = "a stepped shaft " .. c:len(L, "z") .. " long: " .. c:len(p.d1, "d") .. " diameter for " ..
-                c:len(p.l1) .. ", then " .. c:len(p.d2) .. " for " .. c:len(p.l2) .. ", then " .. c:len(p.d3) ..
+                c:len(p.l1) .. ", then " .. c:len(p.d2, "cyl_d") .. " for " .. c:len(p.l2) .. ", then " .. c:len(p.d3, "cyl_d") ..
                 " for " .. c:len(p.l3)
       if p.tip > 0 then s = s .. ", ending in a " .. c:len(p.tip) .. " long pointed conical tip" end
       return s

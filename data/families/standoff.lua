@@ -31,18 +31,18 @@ part("standoff", prism(6, s / math.sqrt(3), L), feats)
       if c:chance(0.4) then
         if p.kind == "male-female" then
           return "a " .. c:len(p.L + p.ls, "z") .. " long male-female standoff: hex " .. c:len(p.s, "y") .. " across flats, " ..
-                 c:len(p.L) .. " body, " .. c:len(p.ds) .. " x " .. c:len(p.ls) .. " stud, " .. c:len(p.dh) ..
+                 c:len(p.L) .. " body, " .. c:len(p.ds, "cyl_d") .. " x " .. c:len(p.ls) .. " stud, " .. c:len(p.dh, "hole_d") ..
                  " blind hole " .. c:len(p.hd) .. " deep"
         end
         return "a " .. c:len(p.L, "z") .. " long female-female hex spacer, " .. c:len(p.s, "y") ..
-               " across flats, with " .. c:len(p.dh) .. " blind holes " .. c:len(p.hd) .. " deep at both ends"
+               " across flats, with " .. c:len(p.dh, "hole_d") .. " blind holes " .. c:len(p.hd) .. " deep at both ends"
       end
       local s = "a hexagonal standoff " .. c:len(p.s, "y") .. " across flats with a " .. c:len(p.L) .. " body"
       if p.kind == "male-female" then
-        return s .. ", a " .. c:len(p.ds) .. " stud " .. c:len(p.ls) .. " long on top (" .. c:len(p.L + p.ls, "z") ..
-               " overall) and a " .. c:len(p.dh) .. " hole " .. c:len(p.hd) .. " deep in the bottom"
+        return s .. ", a " .. c:len(p.ds, "cyl_d") .. " stud " .. c:len(p.ls) .. " long on top (" .. c:len(p.L + p.ls, "z") ..
+               " overall) and a " .. c:len(p.dh, "hole_d") .. " hole " .. c:len(p.hd) .. " deep in the bottom"
       end
-      return s .. " (" .. c:len(p.L, "z") .. " overall) and a blind " .. c:len(p.dh) .. " hole " .. c:len(p.hd) ..
+      return s .. " (" .. c:len(p.L, "z") .. " overall) and a blind " .. c:len(p.dh, "hole_d") .. " hole " .. c:len(p.hd) ..
              " deep in each end"
     end,
   },

@@ -31,7 +31,7 @@ part("tube", extrude(face, L), {})
       end
       if p.shape == "round" then
         return "a round tube with outside diameter " .. c:len(p.od, "d") .. ", wall " .. c:len(p.wall) ..
-               " (bore " .. c:len(p.od - 2 * p.wall) .. ") and length " .. c:len(p.L, "z")
+               " (bore " .. c:len(p.od - 2 * p.wall, "hole_d") .. ") and length " .. c:len(p.L, "z")
       end
       return "a square tube " .. c:dims({{p.od, "x"}, {p.od, "y"}}) .. " outside with " .. c:len(p.wall) ..
              " walls, " .. c:len(p.L, "z") .. " long"

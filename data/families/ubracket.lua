@@ -29,11 +29,11 @@ part("ubracket", extrude(sketch(XZ, u), w), {
       if c:chance(0.5) then
         return "a U-channel " .. c:len(p.a, "x") .. " across the outside, " .. c:len(p.b, "z") .. " tall and " ..
                c:len(p.w, "y") .. " long, wall thickness " .. c:len(p.t) .. "; its base has " .. c:count(p.nh, "holes") ..
-               " " .. c:plural(p.nh, "hole") .. " of " .. c:len(p.d) .. " diameter"
+               " " .. c:plural(p.nh, "hole") .. " of " .. c:len(p.d, "hole_d") .. " diameter"
       end
       return c:pick("a U-shaped bracket", "a U-channel bracket") .. " " .. c:dims({{p.a, "x"}, {p.w, "y"}, {p.b, "z"}}) ..
              " (width x length x height) bent from " .. c:len(p.t) .. " plate, with " .. c:count(p.nh, "holes") ..
-             " " .. c:plural(p.nh, "hole") .. " of " .. c:len(p.d) .. " diameter along the middle of the base"
+             " " .. c:plural(p.nh, "hole") .. " of " .. c:len(p.d, "hole_d") .. " diameter along the middle of the base"
     end,
   },
 }

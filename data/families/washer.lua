@@ -15,16 +15,16 @@ part("washer", extrude(sketch(XY, circle(od / 2), circle(id / 2)), t), {})
     end,
     partial = function(p, c)
       local noun = p.t > (p.od - p.id) / 2 and "ring" or "washer"
-      return "a " .. c:len(p.od, "d") .. " " .. noun .. " with a " .. c:len(p.id) .. " hole"
+      return "a " .. c:len(p.od, "d") .. " " .. noun .. " with a " .. c:len(p.id, "hole_d") .. " hole"
     end,
     precise = function(p, c)
       local noun = p.t > (p.od - p.id) / 2 and c:pick("ring", "spacer ring") or c:pick("washer", "flat washer")
       if c:chance(0.5) then
-        return "a " .. noun .. ": outer diameter " .. c:len(p.od, "d") .. ", inner diameter " .. c:len(p.id) ..
+        return "a " .. noun .. ": outer diameter " .. c:len(p.od, "d") .. ", inner diameter " .. c:len(p.id, "hole_d") ..
                ", thickness " .. c:len(p.t, "z") .. ", " .. c:count(1, "holes") .. " through hole"
       end
       return "a " .. c:len(p.t, "z") .. " thick " .. noun .. " of " .. c:len(p.od, "d") .. " outside diameter with a " ..
-             c:len(p.id) .. " central hole"
+             c:len(p.id, "hole_d") .. " central hole"
     end,
   },
 }

@@ -9,8 +9,9 @@
  * An instance is accepted only when the whole chain holds: the program runs in the
  * sandbox, the kernel builds and checks the solid, the STEP text it writes parses
  * with no reference errors, reads back as a B-rep whose mesh is watertight, and every
- * measured number a caption states (bounding-box extents, diameters, hole counts)
- * agrees with that mesh within the tolerance. Nothing here prints or writes files;
+ * measured number a caption states (bounding-box extents, diameters, hole counts,
+ * the diameters of holes, bores and shafts, fillet radii) agrees with that part
+ * within the tolerance. Nothing here prints or writes files;
  * the CLI (`steplm synth`) does. */
 #ifndef STEPLM_SYNTH_H
 #define STEPLM_SYNTH_H
@@ -19,6 +20,8 @@
 #include <stdint.h>
 #include "steplm/sandbox.h"
 #include "steplm/util.h"
+
+typedef struct brep brep;
 
 typedef struct synth_family {
     char name[64];
@@ -48,6 +51,25 @@ typedef struct synth_opts {
 } synth_opts;
 void synth_opts_default(synth_opts *o);
 
+/* A kind of round face found on a part: a cylindrical face (radius) or a toroidal
+ * face (tube radius r_mm about a circle of radius axis_r_mm). Faces of the same
+ * kind, sense and closure whose radii agree to 1e-6 mm share one entry.
+ *   concave: the material lies outside the cylinder (tube): a hole or bore, not a
+ *            boss or shaft. Decided from the face's outward normal (the surface
+ *            normal Su x Sv, negated when the face is reversed) against the direction
+ *            from the axis (tube circle) to the face: pointing back towards the axis
+ *            means the solid is on the far side.
+ *   full:    the face goes all the way round its axis (its boundary leaves no
+ *            angular gap wider than 15 degrees); a rounded corner or a flute does not. */
+enum { SYNTH_ROUND_CYL = 1, SYNTH_ROUND_TORUS = 2 };
+typedef struct synth_round {
+    double r_mm;
+    double axis_r_mm;       /* torus: radius of the tube's centre circle; 0 for cylinders */
+    uint8_t kind, concave, full;
+    uint32_t n_faces;
+} synth_round;
+#define SYNTH_MAX_ROUND 48
+
 /* What is measured on a part (from its STEP text re-read, except the exact
  * area/volume which come from the built solid). */
 typedef struct synth_measure {
@@ -59,6 +81,12 @@ typedef struct synth_measure {
     int watertight;
     int watertight_default; /* also watertight meshed at 0.001 x the bbox diagonal (props' default) */
     size_t n_faces, n_tris, n_ref_errors;
+    /* round faces of the B-rep (synth_measure_round): n_round entries; more distinct
+     * kinds than fit (or no memory to sample a face) set round_overflow, and a claim
+     * found in none of the entries kept then fails as usual */
+    size_t n_round, n_round_faces;
+    int round_overflow;
+    synth_round round[SYNTH_MAX_ROUND];
 } synth_measure;
 
 typedef struct synth_instance {
@@ -94,17 +122,37 @@ sl_status synth_make(const synth_set *s, long index, const synth_opts *o, synth_
 sl_status synth_draw(const synth_set *s, long index, const synth_opts *o, char split[8], sl_buf *program,
                      double pos[3], int *n_pos, sl_err *err);
 
-/* Measure a STEP text: parse (errors fail), reference checks, B-rep read, mesh at
- * deflection_mm, mesh properties. area_mm2/volume_mm3 are set to the mesh values. */
+/* Measure a STEP text: parse (errors fail), reference checks, B-rep read, round
+ * faces (synth_measure_round), mesh at deflection_mm, mesh properties.
+ * area_mm2/volume_mm3 are set to the mesh values. */
 sl_status synth_measure_step(const char *name, const char *text, size_t n, double deflection_mm,
                              synth_measure *m, sl_err *err);
 
+/* Fill m's round-face fields (n_round, n_round_faces, round_overflow, round[]) from
+ * the faces of b's solids; the other fields are left alone. Read-only on b. */
+void synth_measure_round(const brep *b, synth_measure *m);
+
 /* Check every claim of a captions JSON list ([{level,text,claims:[{key,mm,num,unit}]}])
  * or of a meta JSON object holding "captions": the number is in the text, it
- * converts back to mm within tol_mm, and keyed claims agree with m within tol_mm
- * ("x","y","z": extents; "d": diameter about z; "holes": genus). Counts checked
- * claims into *n_checked (may be NULL). */
+ * converts back to mm within tol_mm, and keyed claims agree with m within tol_mm:
+ *   "x","y","z"  bounding-box extents     "d"      2 x largest distance from z
+ *   "holes"      genus (exactly)
+ *   "hole_d"     some concave cylindrical face, or concave torus tube (a bent bore),
+ *                has this diameter
+ *   "cyl_d"      some cylindrical face of either sense (shaft, boss, hub, bore) has it
+ *   "fillet_r"   some cylindrical face that does not go all the way round (a rounded
+ *                corner, a flute) has this radius
+ *   "bend_r"     some toroidal face's tube follows a circle of this radius
+ * An unknown key is an error. Counts checked claims into *n_checked (may be NULL). */
 sl_status synth_check_claims(const char *json, size_t n, const synth_measure *m, double tol_mm,
                              size_t *n_checked, sl_err *err);
+
+/* The claim keys above, in a fixed order: synth_claim_key(i) for 0 <= i < SYNTH_N_KEYS. */
+#define SYNTH_N_KEYS 9
+const char *synth_claim_key(int i);
+/* synth_check_claims that also counts checked claims per key (n_by_key[SYNTH_N_KEYS],
+ * added to, not reset; may be NULL). */
+sl_status synth_check_claims_by_key(const char *json, size_t n, const synth_measure *m, double tol_mm,
+                                    size_t *n_checked, size_t *n_by_key, sl_err *err);
 
 #endif

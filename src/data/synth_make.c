@@ -71,6 +71,7 @@ sl_status synth_measure_step(const char *name, const char *text, size_t n, doubl
         if (b) brep_free(b);
         return st ? st : SL_ERR_INVALID;
     }
+    synth_measure_round(b, m);
     tess_opts to;
     tess_opts_default(&to);
     to.deflection_mm = deflection_mm;
@@ -145,19 +146,69 @@ static int has_number(const char *text, const char *num) {
     return 0;
 }
 
-static double measured(const synth_measure *m, const char *key, int *known) {
-    *known = 1;
-    if (!strcmp(key, "x")) return m->bbox_mm[3] - m->bbox_mm[0];
-    if (!strcmp(key, "y")) return m->bbox_mm[4] - m->bbox_mm[1];
-    if (!strcmp(key, "z")) return m->bbox_mm[5] - m->bbox_mm[2];
-    if (!strcmp(key, "d")) return m->d_mm;
-    if (!strcmp(key, "holes")) return (double)m->genus;
-    *known = 0;
+/* the claim keys, in synth_claim_key's order */
+enum { KEY_X, KEY_Y, KEY_Z, KEY_D, KEY_HOLES, KEY_HOLE_D, KEY_CYL_D, KEY_FILLET_R, KEY_BEND_R };
+static const char *const CLAIM_KEYS[SYNTH_N_KEYS] = {"x", "y", "z", "d", "holes", "hole_d", "cyl_d",
+                                                       "fillet_r", "bend_r"};
+
+const char *synth_claim_key(int i) { return i >= 0 && i < SYNTH_N_KEYS ? CLAIM_KEYS[i] : NULL; }
+
+/* Does round-face entry e count for a round-face key k, and with which length (a
+ * diameter, or a radius)? */
+static int round_value(const synth_round *e, int k, double *v) {
+    switch (k) {
+    case KEY_HOLE_D: *v = 2 * e->r_mm; return e->concave;
+    case KEY_CYL_D: *v = 2 * e->r_mm; return e->kind == SYNTH_ROUND_CYL;
+    case KEY_FILLET_R: *v = e->r_mm; return e->kind == SYNTH_ROUND_CYL && !e->full;
+    case KEY_BEND_R: *v = e->axis_r_mm; return e->kind == SYNTH_ROUND_TORUS;
+    default: return 0;
+    }
+}
+
+/* what a round-face key k found missing, by k - KEY_HOLE_D */
+static const char *const ROUND_WHAT[4] = {
+    "no concave cylindrical face (hole, bore) of that diameter",
+    "no cylindrical face of that diameter",
+    "no partial cylindrical face (rounded corner, flute) of that radius",
+    "no toroidal face bent to that radius"};
+
+/* Check a stated value (mm, or a count) against the measurement for key k.
+ * 1 holds; 0 does not, with the reason (what the part has instead) in why. */
+static int check_key(const synth_measure *m, int k, double stated, int is_count, double tol_mm, char *why,
+                     size_t n_why) {
+    double v = 0;
+    switch (k) {
+    case KEY_X: v = m->bbox_mm[3] - m->bbox_mm[0]; break;
+    case KEY_Y: v = m->bbox_mm[4] - m->bbox_mm[1]; break;
+    case KEY_Z: v = m->bbox_mm[5] - m->bbox_mm[2]; break;
+    case KEY_D: v = m->d_mm; break;
+    case KEY_HOLES: v = (double)m->genus; break;
+    default: {
+        /* some round face of the right kind has the stated size; else list the sizes
+         * the part has (each once) */
+        size_t len = (size_t)snprintf(why, n_why, "the part has %s (", ROUND_WHAT[k - KEY_HOLE_D]);
+        int listed = 0;
+        for (size_t i = 0; i < m->n_round; i++) {
+            double x, y;
+            if (!round_value(&m->round[i], k, &x)) continue;
+            if (fabs(stated - x) <= tol_mm) return 1;
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) seen = round_value(&m->round[j], k, &y) && fabs(x - y) <= 1e-6;
+            if (!seen && len < n_why) len += (size_t)snprintf(why + len, n_why - len, "%s%.4g", listed++ ? ", " : "", x);
+        }
+        if (len < n_why)
+            snprintf(why + len, n_why - len, "%s)%s", listed ? " mm" : "none",
+                     m->round_overflow ? "; too many kinds of round face to list them all" : "");
+        return 0;
+    }
+    }
+    if (fabs(stated - v) <= (is_count ? 0 : tol_mm)) return 1;
+    snprintf(why, n_why, "the part measures %.4f", v);
     return 0;
 }
 
-sl_status synth_check_claims(const char *json, size_t n, const synth_measure *m, double tol_mm,
-                             size_t *n_checked, sl_err *err) {
+sl_status synth_check_claims_by_key(const char *json, size_t n, const synth_measure *m, double tol_mm,
+                                    size_t *n_checked, size_t *n_by_key, sl_err *err) {
     if (n_checked) *n_checked = 0;
     cJSON *root = cJSON_ParseWithLength(json, n);
     if (!root) return sl_err_set(err, SL_ERR_SYNTAX, "captions: not JSON");
@@ -198,21 +249,37 @@ sl_status synth_check_claims(const char *json, size_t n, const synth_measure *m,
                 break;
             }
             if (cJSON_IsString(key)) {
-                int known;
-                double v = measured(m, key->valuestring, &known);
-                if (!known) { st = sl_err_set(err, SL_ERR_INVALID, "caption %d: unknown claim key '%s'", ci, key->valuestring); break; }
-                if (fabs(stated - v) > (is_count ? 0 : tol_mm)) {
-                    st = sl_err_set(err, SL_ERR_INVALID, "caption %d ('%s'): states %s = %s %s (%.4f mm) but the part measures %.4f",
-                                    ci, text->valuestring, key->valuestring, num->valuestring, u, stated, v);
+                int ki = 0;
+                while (ki < SYNTH_N_KEYS && strcmp(key->valuestring, CLAIM_KEYS[ki])) ki++;
+                if (ki == SYNTH_N_KEYS) {
+                    st = sl_err_set(err, SL_ERR_INVALID, "caption %d: unknown claim key '%s'", ci, key->valuestring);
+                    break;
+                }
+                if ((ki == KEY_HOLES) != is_count) {
+                    st = sl_err_set(err, SL_ERR_INVALID, "caption %d: claim key '%s' with unit '%s'", ci,
+                                    key->valuestring, u);
+                    break;
+                }
+                char why[512];
+                if (!check_key(m, ki, stated, is_count, tol_mm, why, sizeof why)) {
+                    /* the reason before the caption's text: the message has room for 512 bytes */
+                    st = sl_err_set(err, SL_ERR_INVALID, "caption %d: states %s = %s %s (%.4f mm) but %s: '%s'", ci,
+                                    key->valuestring, num->valuestring, u, stated, why, text->valuestring);
                     break;
                 }
                 if (n_checked) (*n_checked)++;
+                if (n_by_key) n_by_key[ki]++;
             }
         }
         ci++;
     }
     cJSON_Delete(root);
     return st;
+}
+
+sl_status synth_check_claims(const char *json, size_t n, const synth_measure *m, double tol_mm,
+                             size_t *n_checked, sl_err *err) {
+    return synth_check_claims_by_key(json, n, m, tol_mm, n_checked, NULL, err);
 }
 
 static sl_status lua_fail(lua_State *L, const synth_family *f, const char *what, sl_err *err) {

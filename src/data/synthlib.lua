@@ -183,7 +183,12 @@ end
 -- A caption context c: c:len(v, key) writes a length in the caption's unit and
 -- records a claim {key, mm, num, unit}; key names what the C side measures:
 -- "x", "y", "z" (bounding-box extents), "d" (2 x the largest distance from the z
--- axis), "holes" (genus of the solid) or nil (a parameter, stated but not measured).
+-- axis), "holes" (genus of the solid), "hole_d" (the diameter of some concave
+-- cylindrical face: a hole or bore; or of a bent bore's torus), "cyl_d" (the
+-- diameter of some cylindrical face, shaft or hole), "fillet_r" (the radius of some
+-- cylindrical face that does not go all the way round: a rounded corner, a flute),
+-- "bend_r" (the centre-circle radius of a toroidal face), or nil (a parameter,
+-- stated but not measured). Key a number only when the built solid must have it.
 local NUMWORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                   "eleven", "twelve"}
 local C = {}
