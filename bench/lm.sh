@@ -25,6 +25,11 @@ case $CFG in
   *) echo "usage: bench/lm.sh [cfg1|cfg2|small]" >&2; exit 2 ;;
 esac
 [ -x "$BUILD/bench_lm" ] || { echo "bench/lm.sh: build first (make build)" >&2; exit 1; }
+case $STEPS in
+  0|[3-9]|[1-9][0-9]*) ;;
+  *) echo "bench/lm.sh: STEPS must be 0 (decode only) or at least 3 (2 warm-up steps are not timed)" >&2; exit 2 ;;
+esac
+peer_failed() { echo "bench/lm.sh: the peer (tiny_lm.py) failed:" >&2; tail -5 "$T/peer.err" >&2; exit 1; }
 T=$(mktemp -d /tmp/steplm-bench-lm.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 PEER=../shared/tools/torch/tiny_lm.py
@@ -36,7 +41,7 @@ if [ "$STEPS" -gt 0 ]; then
 L0=$(load); OMP_NUM_THREADS=2 $M "$T/s_train.json" -- "$BUILD/bench_lm" $A --steps "$STEPS" --warmup 2 --gen 0; L1=$(load)
 echo "steplm train done (load $L0 -> $L1)"
 env $TORCH_ENV OPENBLAS_NUM_THREADS=2 /usr/bin/python3 $PEER $A --steps "$STEPS" --warmup 2 --gen 0 --threads 2 \
-    --max-wait "$WAIT" --quiet --json "$T/t_train.json" 2>/dev/null; L2=$(load)
+    --max-wait "$WAIT" --quiet --json "$T/t_train.json" 2>"$T/peer.err" || peer_failed; L2=$(load)
 echo "torch  train done (load -> $L2)"
 fi
 # Decode: every engine waits for a quiet CPU the same way (at most WAIT s,
@@ -46,7 +51,7 @@ fi
 # f32, bf16 and int8 weights, before and after the peer.
 sdec() { OMP_NUM_THREADS=$2 $M "$T/$1.json" -- "$BUILD/bench_lm" $A --steps 0 --gen "$GEN" --weights $3; }
 tdec() { env $TORCH_ENV OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $PEER $A --steps 0 --gen "$GEN" --threads $2 \
-    --max-wait "$WAIT" --quiet --json "$T/$1.json" 2>/dev/null; }
+    --max-wait "$WAIT" --quiet --json "$T/$1.json" 2>"$T/peer.err" || peer_failed; }
 L3=$(load)
 sdec s_f32_1 1 f32; sdec s_bf16_1 1 bf16; sdec s_q8_1 1 q8
 sdec s_f32_2 2 f32; sdec s_bf16_2 2 bf16; sdec s_q8_2 2 q8
