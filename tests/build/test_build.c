@@ -259,6 +259,9 @@ int main(void) {
     check_primitives();
     check_invalid();
     check_arcs();
-    for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) check_golden(&golden[i]);
+    expect golden[N_GOLDEN_MAX];
+    size_t n_golden = golden_get(golden);
+    CHECK(n_golden == 18);
+    for (size_t i = 0; i < n_golden; i++) check_golden(&golden[i]);
     return test_finish("build/test_build");
 }

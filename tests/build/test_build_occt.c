@@ -25,7 +25,9 @@ int main(void) {
     const char *table = getenv("STEPLM_OCCT_TABLE");
     FILE *tf = table ? fopen(table, "w") : NULL;
     if (tf) fprintf(tf, "| spec | OCCT read | solids | faces | checkshape | OCCT volume (mm³) | expected (mm³) | rel. diff | OCCT area (mm²) | expected area (mm²) |\n|---|---|---|---|---|---|---|---|---|---|\n");
-    for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
+    expect golden[N_GOLDEN_MAX];
+    size_t n_golden = golden_get(golden);
+    for (size_t i = 0; i < n_golden; i++) {
         const expect *g = &golden[i];
         char out[256], cmd[1024], line[8192];
         snprintf(out, sizeof out, "%s/steplm-tbo-%s-%d.step", tmpdir(), g->spec, (int)getpid());
