@@ -16,7 +16,10 @@
  * clear margin. PCURVEs that do not apply (another surface, two of them: a seam, an
  * unsupported 2D curve kind, one that misses the edge) must give exactly the
  * inversion result; unusable ones (a single point, outside the patch's domain, no
- * 2D curve) the same plus a diagnostic at the PCURVE (#39). */
+ * 2D curve) the same plus a diagnostic at the PCURVE (#39). The same square comes
+ * out with the face on a RECTANGULAR_TRIMMED_SURFACE of the patch (the PCURVE on the
+ * patch itself) and with the face on the PLANE z = 0 and the PCURVE u = 10 (planar
+ * parameters are lengths). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +155,28 @@ int main(void) {
     if (run("pcurve reversed", t2, NULL, &r) == 0) {
         CHECK_NEAR(r.area, 100.0, 1e-9);
         CHECK_NEAR(r.bbox[5], 0.0, 1e-12);
+    }
+    free(t1); free(t2);
+    /* the face on a RECTANGULAR_TRIMMED_SURFACE of the patch, the PCURVE on the patch
+     * itself: the same surface, the same square */
+    t1 = step_patch(FACE, "#76=", "#76=ADVANCED_FACE('',(#75),#92,.T.);\n#92=RECTANGULAR_TRIMMED_SURFACE('',#14,0.,1.,0.,1.,.T.,.T.)");
+    if (run("pcurve through a trimmed surface", t1, NULL, &r) == 0) {
+        CHECK_NEAR(r.area, 100.0, 1e-9);
+        CHECK_NEAR(r.bbox[5], 0.0, 1e-12);
+    }
+    free(t1);
+    /* the face on the PLANE z = 0 (#91: S(u, v) = (u, v, 0)) with the PCURVE u = 10 */
+    t1 = step_patch(FACE, "#76=", "#76=ADVANCED_FACE('',(#75),#91,.T.)");
+    t2 = t1 ? step_patch(t1, "#39=", "#39=PCURVE('',#91,#37)") : NULL;
+    free(t1);
+    t1 = t2 ? step_patch(t2, "#34=", "#34=CARTESIAN_POINT('',(10.,0.))") : NULL;
+    free(t2);
+    t2 = t1 ? step_patch(t1, "#35=", "#35=CARTESIAN_POINT('',(10.,10.))") : NULL;
+    if (run("pcurve on a plane", t2, NULL, &r) == 0) {
+        CHECK_EQ_INT(r.failed, 0);
+        CHECK_NEAR(r.area, 100.0, 1e-9);
+        CHECK_NEAR(r.bbox[5], 0.0, 1e-12);
+        CHECK_NEAR(r.bbox[3], 10.0, 1e-12);
     }
     free(t1); free(t2);
     /* without the PCURVE: trimmed by the inverted 3D edge */
