@@ -11,7 +11,8 @@
  *               same_sense = .F.); the outward normal is +-(Su x Sv).
  *   loop     -> coedges [first_coedge, +n_coedges) in order (EDGE_LOOP), or a single
  *               vertex (VERTEX_LOOP, n_coedges = 0, vertex >= 0)
- *   coedge   -> edge + reversed flag (ORIENTED_EDGE orientation = .F.)
+ *   coedge   -> edge + reversed flag (ORIENTED_EDGE orientation = .F.), and the
+ *               edge's PCURVE on the face's surface when the file gives one
  *   edge     -> start / end vertex, curve index (-1: straight segment), and the curve
  *               parameters t0 at v0 and t1 at v1; walking from v0 to v1 means walking
  *               the curve from t0 to t1 (t1 < t0 when the curve runs the other way).
@@ -45,7 +46,11 @@ typedef struct brep_edge {
     uint64_t step_id;       /* EDGE_CURVE #id (0 when built in code) */
 } brep_edge;
 
-typedef struct brep_coedge { uint32_t edge; uint8_t reversed; } brep_coedge;
+/* pcurve: the edge's PCURVE on this face's surface, an index into curves of a 2D
+ * curve (x = u, y = v in the surface's own parameters, z = 0) in its own direction
+ * (not the coedge's), or -1 when the file gives none (or an unusable one). The
+ * mesher uses it for the loop's (u, v) where inverting the 3D edge is unreliable. */
+typedef struct brep_coedge { uint32_t edge; uint8_t reversed; int32_t pcurve; } brep_coedge;
 
 typedef struct brep_loop {
     uint32_t first_coedge, n_coedges;

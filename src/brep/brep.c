@@ -96,7 +96,7 @@ long brep_add_edge(brep *b, uint32_t v0, uint32_t v1, int32_t curve, double t0, 
 }
 
 long brep_add_coedge(brep *b, uint32_t edge, int reversed) {
-    brep_coedge c = {edge, (uint8_t)(reversed != 0)};
+    brep_coedge c = {edge, (uint8_t)(reversed != 0), -1};
     return PUSH(coedges, n_coedges, 2, c);
 }
 

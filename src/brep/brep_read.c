@@ -9,8 +9,10 @@
  * transformation) are one shape; REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION
  * (ITEM_DEFINED_TRANSFORMATION: rep_1 placed into rep_2) and MAPPED_ITEM place one
  * shape into another. Every path from a root shape down to a solid is one instance.
- * What it does not do: tessellated (AP242) faces, PCURVE-based trimming (edges are
- * always 3D), COMPOSITE_CURVE and offset curves (reported, edge becomes a segment). */
+ * An edge's PCURVE on the face's surface is kept on the coedge (read_face_pcurve)
+ * for the mesher; edges themselves are always 3D.
+ * What it does not do: tessellated (AP242) faces, COMPOSITE_CURVE edges (reported,
+ * the edge becomes a segment). */
 #include "steplm/brep.h"
 
 #include <math.h>
@@ -712,7 +714,7 @@ static long read_poly_vertex(rd *r, uint64_t pid) {
 }
 
 typedef struct cevec { brep_coedge *v; size_t n, cap; } cevec;
-static int ce_push(cevec *c, uint32_t edge, int rev) {
+static int ce_push(cevec *c, uint32_t edge, int rev, int32_t pcurve) {
     if (c->n == c->cap) {
         size_t nc = c->cap ? 2 * c->cap : 32;
         brep_coedge *p = realloc(c->v, nc * sizeof *p);
@@ -721,8 +723,108 @@ static int ce_push(cevec *c, uint32_t edge, int rev) {
     }
     c->v[c->n].edge = edge;
     c->v[c->n].reversed = (uint8_t)rev;
+    c->v[c->n].pcurve = pcurve;
     c->n++;
     return 0;
+}
+
+/* The 2D curve of the PCURVE that edge `eid`'s SURFACE_CURVE / SEAM_CURVE gives on
+ * the face surface `sid` (read as surface si), in that surface's own parameters.
+ * Taken only on B-spline surfaces and planes (whose (u, v) are the mesher's; planar
+ * ones are lengths, scaled to mm here) and for B-spline or polyline 2D curves. A seam
+ * (two PCURVEs on the surface: which belongs to which use is not recorded) is left
+ * to the 3D path, which puts its two uses a period apart. Returns the curve index or
+ * -1: none, or unusable (a diagnostic located at the PCURVE then). */
+static int32_t read_face_pcurve(rd *r, uint64_t eid, uint64_t sid, long si) {
+    if (si < 0) return -1;
+    const geom_surf *S = r->b->surfs[si];
+    if (S->kind != GEOM_SURF_BSPLINE && S->kind != GEOM_SURF_PLANE) return -1;
+    const p21_entity *ge = ent(r, aref(simple(r, ent(r, eid), "EDGE_CURVE"), 3));
+    const p21_part *sc = simple(r, ge, "SURFACE_CURVE");
+    if (!sc) sc = simple(r, ge, "SEAM_CURVE");
+    if (!sc) return -1;
+    const p21_value *ag = alist(sc, sc->args.len == 3 ? 1 : 2);
+    const p21_part *hit = NULL;
+    uint64_t hit_id = 0;
+    int n_hit = 0;
+    for (uint32_t i = 0; ag && i < ag->len; i++) {
+        if (ag->u.items[i].kind != P21_REF) continue;
+        const p21_part *pc = simple(r, ent(r, ag->u.items[i].u.ref), "PCURVE");
+        if (!pc) continue;
+        /* the face's surface itself, or one of the two seen through a
+         * RECTANGULAR_TRIMMED_SURFACE */
+        uint64_t ps = aref(pc, 1);
+        const p21_part *tp = simple(r, ent(r, ps), "RECTANGULAR_TRIMMED_SURFACE");
+        const p21_part *ts = simple(r, ent(r, sid), "RECTANGULAR_TRIMMED_SURFACE");
+        if (ps == sid || (tp && aref(tp, 1) == sid) || (ts && aref(ts, 1) == ps) || (tp && ts && aref(tp, 1) == aref(ts, 1))) {
+            n_hit++;
+            hit = pc;
+            hit_id = ag->u.items[i].u.ref;
+        }
+    }
+    if (n_hit != 1) return -1;
+    const p21_part *dr = part_of(r, ent(r, aref(hit, 2)), "DEFINITIONAL_REPRESENTATION");
+    if (!dr) dr = part_of(r, ent(r, aref(hit, 2)), "REPRESENTATION");
+    const p21_value *items = alist(dr, 1);
+    if (!items || !items->len || items->u.items[0].kind != P21_REF) {
+        brep_add_diag(r->b, hit_id, "PCURVE has no 2D curve; the 3D edge is used");
+        return -1;
+    }
+    uint64_t cid = items->u.items[0].u.ref;
+    const p21_entity *ce = ent(r, cid);
+    if (!part_of(r, ce, "B_SPLINE_CURVE_WITH_KNOTS") && !part_of(r, ce, "B_SPLINE_CURVE") &&
+        !part_of(r, ce, "QUASI_UNIFORM_CURVE") && !part_of(r, ce, "BEZIER_CURVE") &&
+        !part_of(r, ce, "UNIFORM_CURVE") && !simple(r, ce, "POLYLINE"))
+        return -1;   /* lines, conics, ...: the 3D path */
+    double keep = r->scale;
+    r->scale = 1;
+    long ci = read_curve(r, cid);
+    r->scale = keep;
+    if (ci < 0 || r->b->curves[ci]->kind != GEOM_CURVE_BSPLINE) return -1;
+    const geom_curve *c = r->b->curves[ci];
+    double s = S->kind == GEOM_SURF_PLANE ? r->scale : 1;
+    /* samples of the 2D curve: finite, not a single point, inside the surface's
+     * parameter domain (1 % of its span of slack) */
+    double t0, t1, lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    int per;
+    geom_curve_range(c, &t0, &t1, &per);
+    for (int i = 0; i <= 32; i++) {
+        vec3 q;
+        geom_curve_eval(c, t0 + (t1 - t0) * i / 32, &q, NULL, NULL);
+        if (!isfinite(q.x) || !isfinite(q.y)) {
+            brep_add_diag(r->b, hit_id, "PCURVE 2D curve is not finite; the 3D edge is used");
+            return -1;
+        }
+        lo[0] = fmin(lo[0], q.x * s); hi[0] = fmax(hi[0], q.x * s);
+        lo[1] = fmin(lo[1], q.y * s); hi[1] = fmax(hi[1], q.y * s);
+    }
+    if (!(t1 > t0) || hi[0] - lo[0] + hi[1] - lo[1] <= 1e-12 * (1 + fabs(lo[0]) + fabs(lo[1]))) {
+        brep_add_diag(r->b, hit_id, "PCURVE 2D curve is degenerate (a single point); the 3D edge is used");
+        return -1;
+    }
+    if (S->kind == GEOM_SURF_BSPLINE) {
+        const geom_bspline_surf *B = &S->bs;
+        double d0[2] = {B->knots_u[B->deg_u], B->knots_v[B->deg_v]};
+        double d1[2] = {B->knots_u[B->n_u], B->knots_v[B->n_v]};
+        for (int k = 0; k < 2; k++) {
+            double m = 0.01 * (d1[k] - d0[k]);
+            if (lo[k] < d0[k] - m || hi[k] > d1[k] + m) {
+                brep_add_diag(r->b, hit_id, "PCURVE runs outside its surface's parameter domain (%c in [%.6g, %.6g], "
+                              "domain [%.6g, %.6g]); the 3D edge is used", k ? 'v' : 'u', lo[k], hi[k], d0[k], d1[k]);
+                return -1;
+            }
+        }
+    }
+    if (s == 1) return (int32_t)ci;
+    /* a planar PCURVE in file units: a copy in mm */
+    geom_curve cc = *c;
+    cc.bs.ctrl = malloc((size_t)c->bs.n_ctrl * sizeof *cc.bs.ctrl);
+    if (!cc.bs.ctrl) { r->oom = 1; return -1; }
+    for (int i = 0; i < c->bs.n_ctrl; i++) cc.bs.ctrl[i] = v3(c->bs.ctrl[i].x * s, c->bs.ctrl[i].y * s, 0);
+    long k = brep_add_curve(r->b, &cc);
+    free(cc.bs.ctrl);
+    if (k < 0) { r->oom = 1; return -1; }
+    return (int32_t)k;
 }
 
 /* Returns face index or -1 (diag added). */
@@ -762,7 +864,8 @@ static long read_face(rd *r, uint64_t id, int flip) {
                 if (!op) { bad = 1; break; }
                 long ei = read_edge(r, aref(op, 3));
                 if (ei < 0) { bad = 1; break; }
-                if (ce_push(&ce, (uint32_t)ei, !abool(op, 4, 1))) { r->oom = 1; bad = 1; }
+                int32_t pc = read_face_pcurve(r, aref(op, 3), aref(p, 2), si);
+                if (ce_push(&ce, (uint32_t)ei, !abool(op, 4, 1), pc)) { r->oom = 1; bad = 1; }
             }
             if (bad || ce.n == 0) { brep_add_diag(r->b, id, "edge loop #%llu unreadable", (unsigned long long)lid); continue; }
         } else if ((lp = simple(r, le, "POLY_LOOP"))) {
@@ -781,7 +884,7 @@ static long read_face(rd *r, uint64_t id, int flip) {
                     ei = brep_add_edge(r->b, (uint32_t)lo, (uint32_t)hi, -1, 0, 1);
                     if (ei < 0 || map_put(&r->map, key << 3 | 7, ei)) { r->oom = 1; bad = 1; break; }
                 }
-                if (ce_push(&ce, (uint32_t)ei, va != (long)lo)) { r->oom = 1; bad = 1; }
+                if (ce_push(&ce, (uint32_t)ei, va != (long)lo, -1)) { r->oom = 1; bad = 1; }
             }
             if (bad) { brep_add_diag(r->b, id, "poly loop unreadable"); continue; }
         } else if ((lp = simple(r, le, "VERTEX_LOOP"))) {
@@ -798,7 +901,9 @@ static long read_face(rd *r, uint64_t id, int flip) {
         for (size_t k = 0; k < ce.n; k++) {
             size_t j = orient ? k : ce.n - 1 - k;
             int rev = orient ? ce.v[j].reversed : !ce.v[j].reversed;
-            if (brep_add_coedge(r->b, ce.v[j].edge, rev) < 0) { r->oom = 1; break; }
+            long k2 = brep_add_coedge(r->b, ce.v[j].edge, rev);
+            if (k2 < 0) { r->oom = 1; break; }
+            r->b->coedges[k2].pcurve = ce.v[j].pcurve;
         }
         if (brep_add_loop(r->b, first_ce, (uint32_t)ce.n, -1, outer) < 0) { r->oom = 1; break; }
         n_loops++;

@@ -613,6 +613,120 @@ typedef struct face_fail { char msg[160]; } face_fail;
 #define FAIL(...) do { snprintf(ff->msg, sizeof ff->msg, __VA_ARGS__); rc = 1; goto done; } while (0)
 
 /* point-in-polygon on (u, v) of a loop */
+/* Squared distance from p to the surface point at pcurve parameter t; uv out. */
+static double pc_dist2(const geom_surf *S, const geom_curve *C, double t, vec3 p, double uv[2]) {
+    vec3 q, x;
+    geom_curve_eval(C, t, &q, NULL, NULL);
+    geom_surf_eval(S, q.x, q.y, 0, &x);
+    uv[0] = q.x;
+    uv[1] = q.y;
+    double d = v3_dist(x, p);
+    return isfinite(d) ? d * d : INFINITY;
+}
+
+/* PCURVEs where inverting the 3D edge is unreliable. A coedge with a PCURVE on the
+ * face's surface (brep_coedge.pcurve) some of whose samples lie more than the
+ * deflection from the surface point that inversion found (res[i]), i.e. an edge
+ * off its face: each sample is matched with the nearest point of S(pcurve) (a
+ * search along the 2D curve: one parameter, well conditioned where the surface
+ * inversion is not). Where those surface points and the inverted ones agree within
+ * the deflection, nothing changes. Where they do not (inversion found another part
+ * of the surface than the file trims by), the samples take the PCURVE's (u, v),
+ * and an interior sample off the surface by more than the deflection moves onto it
+ * (the mesh vertex is the edge's, shared with the neighbouring face, so the mesh
+ * stays closed; the edge's end vertices never move). The inverted (u, v) stay where
+ * the PCURVE does not fit the edge: its parameters not monotone along it, or its
+ * surface points further from the samples than twice the inversion's worst
+ * residual plus the deflection. On a periodic surface the PCURVE's values move by
+ * whole periods to the inverted ones. */
+static void use_pcurves(solid_ctx *c, const geom_surf *S, const brep_loop *L, bloop *bl, const double *res) {
+    const brep *b = c->b;
+    double defl = c->o->deflection_mm;
+    enum { NG = 64 };
+    for (uint32_t k = 0; k < L->n_coedges; k++) {
+        const brep_coedge *ce = &b->coedges[L->first_coedge + k];
+        if (ce->pcurve < 0 || (size_t)ce->pcurve >= b->n_curves) continue;
+        size_t i0 = 0;
+        while (i0 < bl->n && bl->pts[i0].ce != (int)k) i0++;
+        size_t i1 = i0;
+        while (i1 < bl->n && bl->pts[i1].ce == (int)k) i1++;
+        if (i1 - i0 < 3) continue;
+        double worst = 0;
+        for (size_t i = i0; i < i1; i++) worst = fmax(worst, res[i]);
+        if (!(worst > defl)) continue;
+        const geom_curve *C = b->curves[ce->pcurve];
+        double ta, tb;
+        int per;
+        geom_curve_range(C, &ta, &tb, &per);
+        if (!(tb > ta)) continue;
+        size_t n = i1 - i0;
+        double *sp = malloc(n * 3 * sizeof *sp);   /* parameter, u, v per sample */
+        if (!sp) continue;
+        double worst_pc = 0;
+        for (size_t i = i0; i < i1; i++) {
+            vec3 p = bl->pts[i].p;
+            double uv[2], best = INFINITY;
+            int jb = 0;
+            for (int j = 0; j <= NG; j++) {
+                double d = pc_dist2(S, C, ta + (tb - ta) * j / NG, p, uv);
+                if (d < best) { best = d; jb = j; }
+            }
+            /* golden section on the two grid steps around the best grid point */
+            double lo = ta + (tb - ta) * (jb > 0 ? jb - 1 : 0) / NG, hi = ta + (tb - ta) * (jb < NG ? jb + 1 : NG) / NG;
+            const double g = 0.6180339887498949;
+            double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+            double f1 = pc_dist2(S, C, x1, p, uv), f2 = pc_dist2(S, C, x2, p, uv);
+            for (int it = 0; it < 48 && hi - lo > 1e-13 * (tb - ta); it++) {
+                if (f1 < f2) { hi = x2; x2 = x1; f2 = f1; x1 = hi - g * (hi - lo); f1 = pc_dist2(S, C, x1, p, uv); }
+                else { lo = x1; x1 = x2; f1 = f2; x2 = lo + g * (hi - lo); f2 = pc_dist2(S, C, x2, p, uv); }
+            }
+            double t = 0.5 * (lo + hi);
+            double d = sqrt(pc_dist2(S, C, t, p, uv));
+            size_t q = i - i0;
+            sp[3 * q] = t; sp[3 * q + 1] = uv[0]; sp[3 * q + 2] = uv[1];
+            worst_pc = fmax(worst_pc, d);
+        }
+        int ok = worst_pc <= 2 * worst + defl;
+        double dir = sp[3 * (n - 1)] - sp[0];
+        for (size_t q = 0; ok && q + 1 < n; q++)
+            if ((sp[3 * (q + 1)] - sp[3 * q]) * (dir < 0 ? -1 : 1) < -1e-9 * (tb - ta)) ok = 0;
+        /* both give the same surface points: inversion was reliable after all */
+        double apart = 0;
+        for (size_t i = i0; ok && i < i1; i++) {
+            vec3 x, y;
+            geom_surf_eval(S, bl->pts[i].u, bl->pts[i].v, 0, &x);
+            geom_surf_eval(S, sp[3 * (i - i0) + 1], sp[3 * (i - i0) + 2], 0, &y);
+            apart = fmax(apart, v3_dist(x, y));
+        }
+        if (!(apart > defl)) ok = 0;
+        if (ok) {
+            double sh[2] = {0, 0};
+            for (int d = 0; d < 2; d++) {
+                double P = d ? S->period_v : S->period_u;
+                if (!P) continue;
+                double m_inv = 0, m_pc = 0;
+                for (size_t i = i0; i < i1; i++) {
+                    m_inv += d ? bl->pts[i].v : bl->pts[i].u;
+                    m_pc += sp[3 * (i - i0) + 1 + d];
+                }
+                sh[d] = P * round((m_inv - m_pc) / ((double)n * P));
+            }
+            for (size_t i = i0; i < i1; i++) {
+                bpt *pt = &bl->pts[i];
+                pt->u = sp[3 * (i - i0) + 1] + sh[0];
+                pt->v = sp[3 * (i - i0) + 2] + sh[1];
+                vec3 x;
+                geom_surf_eval(S, pt->u, pt->v, 0, &x);
+                if (i == i0 || !(v3_dist(x, pt->p) > defl) || !isfinite(x.x + x.y + x.z)) continue;
+                double *m = c->m->verts + 3 * (size_t)pt->id;
+                m[0] = x.x; m[1] = x.y; m[2] = x.z;
+                pt->p = x;
+            }
+        }
+        free(sp);
+    }
+}
+
 static void loop_bbox(bloop *l) {
     l->umin = l->vmin = DBL_MAX;
     l->umax = l->vmax = -DBL_MAX;
@@ -676,17 +790,22 @@ static int tess_face(solid_ctx *c, const brep_face *f, dvec *ts, face_fail *ff) 
         if (prev_end != first_start && v3_dist(b->verts[prev_end].p, b->verts[first_start].p) > 10 * o->deflection_mm)
             FAIL("edge loop does not close");
         if (bl->n < 2) { n_loops--; bl->n = 0; continue; }
-        /* (u, v) by inversion, hinted by the previous point */
+        /* (u, v) by inversion, hinted by the previous point; PCURVEs where that
+         * leaves samples off the surface */
         double hint[2] = {0, 0};
         int have = 0;
+        double *res = malloc(bl->n * sizeof *res);
+        if (!res) { rc = -1; goto done; }
         for (size_t i = 0; i < bl->n; i++) {
             double u, v;
-            geom_surf_project(S, bl->pts[i].p, have ? hint : NULL, &u, &v);
-            if (!isfinite(u) || !isfinite(v)) FAIL("point inversion failed");
+            res[i] = geom_surf_project(S, bl->pts[i].p, have ? hint : NULL, &u, &v);
+            if (!isfinite(u) || !isfinite(v)) { free(res); FAIL("point inversion failed"); }
             bl->pts[i].u = u; bl->pts[i].v = v;
             hint[0] = u; hint[1] = v;
             have = 1;
         }
+        use_pcurves(c, S, L, bl, res);
+        free(res);
         /* a seam edge used twice must lie one period apart */
         fix_seams(S, bl, f->reversed ? -1 : 1);
         /* after a pole, u is ambiguous by a period (a half sphere between two
