@@ -9,7 +9,10 @@
  * batch 1, a prompt of --prompt tokens, --gen greedy tokens; tokens/s =
  * (gen-1) decode steps / decode time, as the peer counts them (--samples G:
  * G samples decoded together, tokens/s counts all of them; --weights f32|bf16|q8:
- * the precision decoding reads the weights in). GFLOP/s uses
+ * the precision decoding reads the weights in; --draft f32|bf16|q8 [--draft-k K]:
+ * speculative greedy decoding with that draft copy, K proposals per pass, default
+ * 4 — the same tokens; "gflops" and "gb_per_s" then count the tokens, not the
+ * work done). GFLOP/s uses
  * the peer's FLOP model: train 6 N_mm + 12 L d T per token (full T x T
  * scores; steplm computes only the causal blocks, so this overstates its
  * work the same way it does for the peer), decode 2 N_mm + 4 L d t. */
@@ -28,7 +31,7 @@ static int cmp_d(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     lm_config c = {4096, 256, 6, 8, 8, 688, 1024, 0, 10000.0f, 1e-5f};
-    int batch = 4, steps = 10, warm = 2, gen = 512, prompt = 16, samples = 1, wt = 0;
+    int batch = 4, steps = 10, warm = 2, gen = 512, prompt = 16, samples = 1, wt = 0, dk = 0, dwt = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i];
         int v = atoi(argv[i + 1]);
@@ -44,6 +47,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--gen")) gen = v;
         else if (!strcmp(a, "--prompt")) prompt = v;
         else if (!strcmp(a, "--samples")) samples = v;
+        else if (!strcmp(a, "--draft-k")) dk = v;
+        else if (!strcmp(a, "--draft")) {
+            const char *names[3] = {"f32", "bf16", "q8"};
+            dwt = -1;
+            for (int k = 0; k < 3; k++) if (!strcmp(argv[i + 1], names[k])) dwt = k;
+            if (dwt < 0) { fprintf(stderr, "bench_lm: --draft f32|bf16|q8\n"); return 2; }
+            if (!dk) dk = 4;
+        }
         else if (!strcmp(a, "--weights")) {
             const char *names[3] = {"f32", "bf16", "q8"};
             wt = -1;
@@ -104,18 +115,25 @@ int main(int argc, char **argv) {
         o.max_new = gen;
         o.n_samples = samples;
         o.weights = (lm_weights)wt;
+        o.draft_k = dk;
+        o.draft_weights = (lm_weights)dwt;
         lm_generation g;
         struct timespec c0, c1;
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
         if (lm_generate(m, pr, prompt, &o, &g, &err)) { fprintf(stderr, "bench_lm: %s\n", err.msg); return 1; }
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
         double cpu_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
-        double tps = g.n_decoded / g.decode_s;
+        long n_tok = 0;   /* tokens after each sample's first (which comes from the prefill) */
+        for (int k = 0; k < g.n_samples; k++) n_tok += g.n_tokens[k] - 1;
+        double tps = n_tok / g.decode_s;
         double flop = 0;
         for (int t = prompt; t < prompt + gen - 1; t++) flop += 2 * n_mm + 4.0 * c.n_layer * c.d * (t + 1);
-        printf(", \"decode\": {\"weights\": \"%s\", \"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f, \"cpu_s\": %.4f, \"tokens_per_cpu_s\": %.1f, \"gb_per_s\": %.2f}",
+        printf(", \"decode\": {\"weights\": \"%s\", \"prompt\": %d, \"gen\": %d, \"samples\": %d, \"prefill_ms\": %.2f, \"tokens_per_s\": %.1f, \"gflops\": %.2f, \"cpu_s\": %.4f, \"tokens_per_cpu_s\": %.1f, \"gb_per_s\": %.2f",
                wt == 2 ? "q8" : wt ? "bf16" : "f32", prompt, gen, samples, g.prefill_s * 1e3, tps, samples * flop / g.decode_s / 1e9, cpu_s,
-               g.n_decoded / cpu_s, (double)(gen - 1) * n_mm * (wt == 2 ? 1 : wt ? 2 : 4) / g.decode_s / 1e9);
+               n_tok / cpu_s, (double)(gen - 1) * n_mm * (wt == 2 ? 1 : wt ? 2 : 4) / g.decode_s / 1e9);
+        if (dk) printf(", \"draft\": \"%s\", \"draft_k\": %d, \"drafted\": %ld, \"accepted\": %ld", dwt == 2 ? "q8" : dwt ? "bf16" : "f32", dk,
+                       g.n_drafted, g.n_accepted);
+        printf("}");
         lm_generation_release(&g);
         free(pr);
     }

@@ -12,7 +12,8 @@
 static const char *usage =
     "usage: steplm sample --model DIR (--prompt TEXT | --prompt-file F) [--n G] [--temperature T]\n"
     "                     [--top-k K] [--top-p P] [--rep-penalty R] [--seed S] [--max-new N]\n"
-    "                     [--stop STR]... [--lora FILE] [--weights f32|bf16|q8] [--json] [--verbose]\n"
+    "                     [--stop STR]... [--lora FILE] [--weights f32|bf16|q8] [--draft bf16|q8|f32]\n"
+    "                     [--draft-k K] [--json] [--verbose]\n"
     "       steplm sample --model DIR --eval FILE.jsonl [--prompt-field F] [--target-field F] [--lora FILE]\n"
     "                     [--weights f32|bf16|q8] [--json]\n\n"
     "--eval greedy-decodes the prompt of every record and counts exact (byte for byte)\n"
@@ -23,7 +24,10 @@ static const char *usage =
     "'### caption:\\n', '### output:\\n', ...).\n"
     "--weights: precision of the weights while decoding (default f32). bf16 and q8 (int8,\n"
     "one scale per row) are copies that halve / quarter the bytes read per token; greedy\n"
-    "tokens can differ from f32 where the top logits are close.\n";
+    "tokens can differ from f32 where the top logits are close.\n"
+    "--draft: speculative greedy decoding (temperature 0, --n 1): a bf16 / int8 copy proposes\n"
+    "K tokens (--draft-k, 1..15, default 4), the model checks them in one pass. The output is\n"
+    "exactly the greedy output; it is faster where the weights do not fit in cache.\n";
 
 static int run(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) { fputs(usage, stdout); return CLI_OK; }
@@ -83,6 +87,18 @@ static int run(int argc, char **argv) {
             else if (!strcmp(v, "q8")) o.weights = LM_WEIGHTS_Q8;
             else return cli_usage_error("sample", "--weights must be f32, bf16 or q8");
         }
+        else if (!strcmp(a, "--draft")) {
+            if (!strcmp(v, "f32")) o.draft_weights = LM_WEIGHTS_F32;
+            else if (!strcmp(v, "bf16")) o.draft_weights = LM_WEIGHTS_BF16;
+            else if (!strcmp(v, "q8")) o.draft_weights = LM_WEIGHTS_Q8;
+            else return cli_usage_error("sample", "--draft must be bf16, q8 or f32");
+            if (!o.draft_k) o.draft_k = 4;
+            n_sampling++;
+        } else if (!strcmp(a, "--draft-k")) {
+            if (cli_parse_long(v, 1, 15, &lv)) return cli_usage_error("sample", "--draft-k needs a whole number in [1, 15]");
+            o.draft_k = (int)lv;
+            n_sampling++;
+        }
         else if (!strcmp(a, "--max-new")) {
             if (cli_parse_long(v, 0, 1L << 30, &lv)) return cli_usage_error("sample", "--max-new needs a whole number >= 0");
             o.max_new = (int)lv;
@@ -96,7 +112,7 @@ static int run(int argc, char **argv) {
     }
     if (eval && n_sampling)
         return cli_usage_error("sample", "--eval decodes greedily to the end token; --n, --temperature, --top-k, --top-p, "
-                                         "--rep-penalty, --seed, --max-new and --stop do not apply");
+                                         "--rep-penalty, --seed, --max-new, --stop and --draft do not apply");
     if (dir && eval && !prompt && !pfile) {
         sl_err err = {0};
         lm_model *m;
@@ -129,6 +145,8 @@ static int run(int argc, char **argv) {
     if (o.n_samples < 1 || o.n_samples > 4096) return cli_usage_error("sample", "--n must be in [1, 4096]");
     if (o.temperature < 0 || o.top_p <= 0 || o.top_p > 1 || o.rep_penalty <= 0 || o.max_new < 0)
         return cli_usage_error("sample", "invalid sampling parameter");
+    if (o.draft_k && (o.temperature > 0 || o.n_samples != 1))
+        return cli_usage_error("sample", "--draft is greedy decoding of one sample (no --temperature, --n 1)");
     sl_err err = {0};
     lm_model *m;
     lm_tokenizer *tok;
@@ -173,10 +191,14 @@ static int run(int argc, char **argv) {
                 sl_buf_release(&txt);
             }
             if (json) printf("\n]\n");
-            if (verbose)
-                fprintf(stderr, "prompt %zu tokens, prefill %.1f ms, %ld decode rows in %.3f s (%.1f tokens/s), OpenBLAS core %s\n",
-                        k, g.prefill_s * 1e3, g.n_decoded, g.decode_s, g.decode_s > 0 ? g.n_decoded / g.decode_s : 0.0,
+            if (verbose) {
+                long n_tok = 0;   /* tokens after each sample's first, which comes from the prefill */
+                for (int s = 0; s < g.n_samples; s++) n_tok += g.n_tokens[s] > 0 ? g.n_tokens[s] - 1 : 0;
+                fprintf(stderr, "prompt %zu tokens, prefill %.1f ms, %ld tokens in %.3f s (%.1f tokens/s, %ld decode rows), OpenBLAS core %s\n",
+                        k, g.prefill_s * 1e3, n_tok, g.decode_s, g.decode_s > 0 ? n_tok / g.decode_s : 0.0, g.n_decoded,
                         lm_cli_blas_core());
+                if (o.draft_k) fprintf(stderr, "draft: %ld tokens proposed, %ld accepted\n", g.n_drafted, g.n_accepted);
+            }
             lm_generation_release(&g);
         }
     }

@@ -218,6 +218,14 @@ typedef struct lm_sample_opts {
     const lm_tokenizer *tok;/* needed for stop strings */
     lm_logits_hook hook; void *hook_ctx;
     lm_weights weights;     /* the weights decoding reads (default fp32; see lm_weights) */
+    /* Speculative greedy decoding (greedy, one sample): a copy of the model in
+     * draft_weights proposes draft_k tokens (1..15), the model verifies them and
+     * the token after them in one pass of k + 1 rows. Every token is still
+     * chosen from the model's own logits, which come out bit-identical to
+     * step-by-step decoding, so the output is exactly the greedy output; the
+     * hook and the repetition penalty see the same calls. 0 = off (default). */
+    int draft_k;
+    lm_weights draft_weights;   /* default bf16 */
 } lm_sample_opts;
 
 void lm_sample_opts_default(lm_sample_opts *o);
@@ -229,6 +237,7 @@ typedef struct lm_generation {
     int *stop_reason;       /* [G] 0 max_new, 1 stop token, 2 stop string, 3 hook, 4 seq full */
     double prefill_s, decode_s;
     long n_decoded;         /* decode forward rows */
+    long n_drafted, n_accepted;   /* speculative decoding: tokens proposed, tokens accepted */
 } lm_generation;
 void lm_generation_release(lm_generation *g);
 

@@ -31,6 +31,7 @@ void lm_sample_opts_default(lm_sample_opts *o) {
     o->max_new = 256;
     o->n_samples = 1;
     o->stop_token = -1;
+    o->draft_weights = LM_WEIGHTS_BF16;
 }
 
 void lm_generation_release(lm_generation *g) {
@@ -519,6 +520,45 @@ static int ends_with_stop(const sl_buf *text, const lm_sample_opts *o) {
     return 0;
 }
 
+/* what choosing a token needs */
+typedef struct gen_state {
+    const lm_sample_opts *o;
+    lm_generation *out;
+    int32_t **seen;           /* [G] prompt + generated */
+    sl_buf *text;             /* [G] decoded text, for stop strings */
+    sl_rng *rng;
+    float *lg, *scratch;
+    int V, n_prompt, max_new;
+} gen_state;
+
+/* Choose sample g's next token from its logits (the hook, then lm_sample_pick)
+ * and append it. Returns the stop reason (0 max_new, 1 stop token, 2 stop
+ * string, 3 hook), or -1 to go on; *t gets the token chosen. */
+static int take_token(gen_state *s, int g, const float *logits, int *t) {
+    const lm_sample_opts *o = s->o;
+    memcpy(s->lg, logits, sizeof(float) * s->V);
+    int n_gen = s->out->n_tokens[g];
+    if (o->hook && o->hook(o->hook_ctx, g, s->out->tokens[g], n_gen, s->lg, s->V)) return 3;
+    *t = lm_sample_pick(s->lg, s->V, o, s->seen[g], s->n_prompt + n_gen, &s->rng[g], s->scratch);
+    if (*t == o->stop_token) return 1;
+    s->out->tokens[g][n_gen] = *t;
+    s->seen[g][s->n_prompt + n_gen] = *t;
+    s->out->n_tokens[g] = ++n_gen;
+    if (o->n_stop) {
+        size_t len;
+        const char *str = lm_tokenizer_token(o->tok, *t, &len);
+        if (str) sl_buf_append(&s->text[g], str, len);
+        if (ends_with_stop(&s->text[g], o)) return 2;
+    }
+    return n_gen >= s->max_new ? 0 : -1;
+}
+
+static int argmax(const float *x, int n) {
+    int b = 0;
+    for (int j = 1; j < n; j++) if (x[j] > x[b]) b = j;
+    return b;
+}
+
 sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm_sample_opts *o, lm_generation *out,
                       sl_err *err) {
     memset(out, 0, sizeof *out);
@@ -528,6 +568,11 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     if (n_prompt < 1) return sl_err_set(err, SL_ERR_ARG, "the prompt must hold at least one token");
     if (n_prompt > c->seq) return sl_err_set(err, SL_ERR_LIMIT, "prompt of %d tokens exceeds the model's %d positions", n_prompt, c->seq);
     if (o->n_stop && !o->tok) return sl_err_set(err, SL_ERR_ARG, "stop strings need a tokenizer");
+    int spec = o->draft_k > 0;
+    if (o->draft_k < 0 || o->draft_k > MV_MAX_ROWS - 1)
+        return sl_err_set(err, SL_ERR_ARG, "draft_k %d out of range [0, %d]", o->draft_k, MV_MAX_ROWS - 1);
+    if (spec && (o->temperature > 0 || G != 1))
+        return sl_err_set(err, SL_ERR_ARG, "speculative decoding is greedy and for one sample (temperature 0, n_samples 1)");
     for (int i = 0; i < n_prompt; i++)
         if (prompt[i] < 0 || prompt[i] >= V) return sl_err_set(err, SL_ERR_INVALID, "prompt token %d out of range", prompt[i]);
     int max_new = o->max_new < 0 ? 0 : o->max_new;
@@ -536,8 +581,10 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     size_t kvn = (size_t)c->n_layer * G * S * m->kvd;
     kc.k = lm_calloc(kvn);
     kc.v = lm_calloc(kvn);
+    kv_cache kd = {1, S, spec ? lm_calloc(kvn) : NULL, spec ? lm_calloc(kvn) : NULL};   /* the draft's cache */
     infer_ws w;
     int wrows = n_prompt > G ? n_prompt : G;
+    if (wrows < o->draft_k + 1) wrows = o->draft_k + 1;
     int *slot = malloc(sizeof(int) * wrows), *pos = malloc(sizeof(int) * wrows), *live = malloc(sizeof(int) * G);
     int32_t *tok = malloc(sizeof(int32_t) * wrows);
     float *scratch = lm_calloc((size_t)2 * V), *lg = lm_calloc(V);
@@ -548,12 +595,15 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     out->tokens = calloc(G, sizeof(int32_t *));
     out->n_tokens = calloc(G, sizeof(int));
     out->stop_reason = calloc(G, sizeof(int));
+    int32_t *draft = malloc(sizeof(int32_t) * (o->draft_k + 1));
     int ok = kc.k && kc.v && slot && pos && live && tok && scratch && lg && rng && text && seen && out->tokens &&
-             out->n_tokens && out->stop_reason;
-    if (ok && ws_init(&w, m, wrows, S)) ok = 0;
-    dec_weights dw = {0};
+             out->n_tokens && out->stop_reason && draft && (!spec || (kd.k && kd.v));
+    int have_w = 0, have_dw = 0, have_dd = 0;
+    if (ok) ok = have_w = !ws_init(&w, m, wrows, S);
+    dec_weights dw = {0}, dd = {0};
     double t_conv = sl_time_sec();   /* a low-precision copy counts as prefill time */
-    if (ok && dw_init(&dw, m, o->weights)) { ws_free(&w); ok = 0; }
+    if (ok) ok = have_dw = !dw_init(&dw, m, o->weights);
+    if (ok && spec) ok = have_dd = !dw_init(&dd, m, o->draft_weights);
     t_conv = sl_time_sec() - t_conv;
     for (int g = 0; ok && g < G; g++) {
         out->tokens[g] = malloc(sizeof(int32_t) * (max_new + 1));
@@ -564,6 +614,10 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
         sl_rng_seed(&rng[g], o->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(g + 1)));
     }
     if (!ok) {
+        if (have_w) ws_free(&w);
+        if (have_dw) dw_free(&dw);
+        if (have_dd) dw_free(&dd);
+        free(kd.k); free(kd.v); free(draft);
         free(kc.k); free(kc.v); free(slot); free(pos); free(live); free(tok); free(scratch); free(lg); free(rng);
         if (seen) for (int g = 0; g < G; g++) free(seen[g]);
         free(seen);
@@ -575,6 +629,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
 
     double t0 = sl_time_sec();
     for (int i = 0; i < n_prompt; i++) { slot[i] = 0; pos[i] = i; tok[i] = prompt[i]; }
+    if (spec) forward_step(m, &dd, &kd, &w, tok, slot, pos, n_prompt, 1);   /* before the model's: w.logits */
     forward_step(m, &dw, &kc, &w, tok, slot, pos, n_prompt, 1);
     for (int l = 0; l < c->n_layer; l++)
         for (int g = 1; g < G; g++) {
@@ -585,55 +640,84 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
         }
     double t1 = sl_time_sec();
     out->prefill_s = t1 - t0 + t_conv;
-    /* the first token of every sample comes from the prompt's last logits */
-    int n_live = 0;
-    for (int g = 0; g < G; g++) live[n_live++] = g;
-    int cur_pos = n_prompt;       /* position of the token being sampled */
-    const float *src_logits = w.logits;
-    int first = 1;
-    while (n_live > 0) {
-        int n_next = 0;
-        for (int r = 0; r < n_live; r++) {
-            int g = live[r];
-            memcpy(lg, first ? src_logits : w.logits + (size_t)r * V, sizeof(float) * V);
-            int n_gen = out->n_tokens[g], reason = -1;
-            if (o->hook && o->hook(o->hook_ctx, g, out->tokens[g], n_gen, lg, V)) reason = 3;
-            int t = -1;
-            if (reason < 0) {
-                t = lm_sample_pick(lg, V, o, seen[g], n_prompt + n_gen, &rng[g], scratch);
-                if (t == o->stop_token) reason = 1;
-                else {
-                    out->tokens[g][n_gen] = t;
-                    seen[g][n_prompt + n_gen] = t;
-                    out->n_tokens[g] = ++n_gen;
-                    if (o->n_stop) {
-                        size_t len;
-                        const char *s = lm_tokenizer_token(o->tok, t, &len);
-                        if (s) sl_buf_append(&text[g], s, len);
-                        if (ends_with_stop(&text[g], o)) reason = 2;
-                    }
-                    if (reason < 0 && n_gen >= max_new) reason = 0;
+    gen_state gs = {o, out, seen, text, rng, lg, scratch, V, n_prompt, max_new};
+    if (spec) {
+        /* P: position of t, the last token chosen, not yet run through the model;
+         * the draft's cache holds the positions below dvalid */
+        int t = -1, P = n_prompt, dvalid = n_prompt;
+        int reason = take_token(&gs, 0, w.logits, &t);
+        while (reason < 0) {
+            if (P >= S) { reason = 4; break; }
+            int n_gen = out->n_tokens[0], k = o->draft_k;
+            if (k > S - 1 - P) k = S - 1 - P;
+            if (k > max_new - n_gen - 1) k = max_new - n_gen - 1;
+            if (k < 0) k = 0;
+            if (k > 0) {
+                /* the draft catches up on the chosen tokens (normally t alone), then proposes */
+                int nc = P - dvalid + 1;
+                for (int i = 0; i < nc; i++) { slot[i] = 0; pos[i] = dvalid + i; tok[i] = seen[0][dvalid + i]; }
+                forward_step(m, &dd, &kd, &w, tok, slot, pos, nc, 1);
+                draft[0] = argmax(w.logits, V);
+                for (int j = 1; j < k; j++) {
+                    slot[0] = 0; pos[0] = P + j; tok[0] = draft[j - 1];
+                    forward_step(m, &dd, &kd, &w, tok, slot, pos, 1, 1);
+                    draft[j] = argmax(w.logits, V);
                 }
+                dvalid = P + k;
+                out->n_drafted += k;
             }
-            if (reason >= 0) { out->stop_reason[g] = reason; continue; }
-            live[n_next] = g;
-            slot[n_next] = g;
-            pos[n_next] = cur_pos;
-            tok[n_next] = t;
-            n_next++;
+            /* the model on t and the k proposals at once: row r gives the logits of position P + r + 1 */
+            for (int i = 0; i <= k; i++) { slot[i] = 0; pos[i] = P + i; tok[i] = i ? draft[i - 1] : t; }
+            forward_step(m, &dw, &kc, &w, tok, slot, pos, k + 1, k + 1);
+            out->n_decoded += k + 1;
+            int r = 0;
+            for (; r <= k; r++) {
+                int c2 = -1;
+                reason = take_token(&gs, 0, w.logits + (size_t)r * V, &c2);
+                if (reason >= 0) break;
+                if (r < k && c2 == draft[r]) { out->n_accepted++; continue; }
+                t = c2;        /* the model's token where it departs from the draft, or the one after all k */
+                break;
+            }
+            if (reason >= 0) break;
+            P += r + 1;
+            if (dvalid > P) dvalid = P;
         }
-        first = 0;
-        n_live = n_next;
-        if (!n_live) break;
-        if (cur_pos >= S) {  /* cache full */
-            for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
-            break;
+        out->stop_reason[0] = reason;
+    } else {
+        /* the first token of every sample comes from the prompt's last logits */
+        int n_live = 0;
+        for (int g = 0; g < G; g++) live[n_live++] = g;
+        int cur_pos = n_prompt;       /* position of the token being sampled */
+        const float *src_logits = w.logits;
+        int first = 1;
+        while (n_live > 0) {
+            int n_next = 0;
+            for (int r = 0; r < n_live; r++) {
+                int g = live[r], t = -1;
+                int reason = take_token(&gs, g, first ? src_logits : w.logits + (size_t)r * V, &t);
+                if (reason >= 0) { out->stop_reason[g] = reason; continue; }
+                live[n_next] = g;
+                slot[n_next] = g;
+                pos[n_next] = cur_pos;
+                tok[n_next] = t;
+                n_next++;
+            }
+            first = 0;
+            n_live = n_next;
+            if (!n_live) break;
+            if (cur_pos >= S) {  /* cache full */
+                for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
+                break;
+            }
+            forward_step(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
+            out->n_decoded += n_live;
+            cur_pos++;
         }
-        forward_step(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
-        out->n_decoded += n_live;
-        cur_pos++;
     }
     out->decode_s = sl_time_sec() - t1;
+    free(kd.k); free(kd.v); free(draft);
+    if (spec) dw_free(&dd);
     free(kc.k); free(kc.v); free(slot); free(pos); free(live); free(tok); free(scratch); free(lg); free(rng);
     for (int g = 0; g < G; g++) { free(seen[g]); sl_buf_release(&text[g]); }
     free(seen); free(text);

@@ -77,6 +77,12 @@ int main(void) {
         free(er);
     }
     CHECK_EQ_INT(sh("%s train --config build/t_cli_cfg.json --steps 10x 2>/dev/null", bin), 2);
+    /* --draft: speculative greedy decoding prints exactly what plain greedy decoding prints */
+    CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --prompt x --max-new 40 > build/t_cli_g0.txt", bin), 0);
+    CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --prompt x --max-new 40 --draft q8 --draft-k 5 > build/t_cli_g1.txt", bin), 0);
+    CHECK_EQ_INT(sh("cmp -s build/t_cli_g0.txt build/t_cli_g1.txt"), 0);
+    CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --prompt x --draft q8 --n 2 2>/dev/null", bin), 2);
+    CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --prompt x --draft-k 16 2>/dev/null", bin), 2);
     /* --eval: sampling options are refused, --weights is honoured */
     CHECK_EQ_INT(sh("%s sample --model build/t_cli_model --eval tests/lm/data/overfit50.jsonl --temperature 0.7 2>/dev/null", bin), 2);
     CHECK_EQ_INT(sh("head -3 tests/lm/data/overfit50.jsonl > build/t_cli_eval.jsonl"), 0);
