@@ -26,6 +26,14 @@ static lm_model *make(int V, int d, int L, int H, int KV, int ffn, int seq, floa
     return m;
 }
 
+static lm_sample_opts greedy(int max_new) {
+    lm_sample_opts o;
+    lm_sample_opts_default(&o);
+    o.temperature = 0;
+    o.max_new = max_new;
+    return o;
+}
+
 /* generate with the options, recording logits; returns the generation (caller releases) */
 static int run(lm_model *m, const int32_t *prompt, int np, lm_sample_opts *o, rec *r, lm_generation *g) {
     sl_err err;
@@ -36,10 +44,7 @@ static int run(lm_model *m, const int32_t *prompt, int np, lm_sample_opts *o, re
 }
 
 static void compare(lm_model *m, int V, const int32_t *prompt, int np, int max_new, int stop_token, const char *what) {
-    lm_sample_opts o;
-    lm_sample_opts_default(&o);
-    o.temperature = 0;
-    o.max_new = max_new;
+    lm_sample_opts o = greedy(max_new);
     o.stop_token = stop_token;
     rec r0 = {calloc((size_t)(max_new + 1) * V, sizeof(float)), V, 0, max_new + 1};
     lm_generation g0;
@@ -81,13 +86,18 @@ int main(void) {
     CHECK(a != NULL);
     compare(a, 300, prompt, 5, 37, -1, "small, short prompt");
     compare(a, 300, prompt, 40, 30, -1, "small, 40-token prompt");
-    compare(a, 300, prompt, 5, 123 - 5, -1, "small, up to the context length");   /* seq 128: cache full */
+    compare(a, 300, prompt, 5, 200, -1, "small, up to the context length");   /* seq 128: the cache fills */
+    {
+        lm_sample_opts o = greedy(200);
+        lm_generation g;
+        sl_err err;
+        CHECK(lm_generate(a, prompt, 5, &o, &g, &err) == SL_OK);
+        CHECK_EQ_INT(g.stop_reason[0], 4);   /* so the comparison above covered a full cache */
+        lm_generation_release(&g);
+    }
     /* a stop token the greedy path reaches */
     {
-        lm_sample_opts o;
-        lm_sample_opts_default(&o);
-        o.temperature = 0;
-        o.max_new = 30;
+        lm_sample_opts o = greedy(30);
         lm_generation g;
         sl_err err;
         CHECK(lm_generate(a, prompt, 5, &o, &g, &err) == SL_OK);
@@ -102,9 +112,7 @@ int main(void) {
     compare(b, 1024, prompt, 33, 25, -1, "team, 33-token prompt");
     /* refused */
     {
-        lm_sample_opts o;
-        lm_sample_opts_default(&o);
-        o.max_new = 4;
+        lm_sample_opts o = greedy(4);
         o.draft_k = 4;
         lm_generation g;
         sl_err err;
