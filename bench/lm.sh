@@ -58,6 +58,7 @@ sdec s_f32_2 2 f32; sdec s_bf16_2 2 bf16; sdec s_q8_2 2 q8
 tdec t_dec 1; tdec t_dec2 2
 sdec s_q8_2b 2 q8; sdec s_bf16_2b 2 bf16; sdec s_f32_2b 2 f32
 sdec s_q8_1b 1 q8; sdec s_bf16_1b 1 bf16; sdec s_f32_1b 1 f32
+sdec s_spec_1 1 "f32 --draft q8 --draft-k 4"; sdec s_spec_2 2 "f32 --draft q8 --draft-k 4"
 L4=$(load)
 echo "decode done (load $L3 -> $L4)"
 /usr/bin/python3 - "$T" <<'PY'
@@ -93,6 +94,12 @@ for n, w, th in runs:
           f"{de['gb_per_s']:5.2f} GB/s weights | vs torch {th} thread{'s' if th == '2' else ' '} {de['tokens_per_s'] / tor[int(th)]:.2f}x"
           + ("  (after torch)" if n.endswith("b") else ""))
     res[n] = de["tokens_per_s"]
+for th in ("1", "2"):
+    s = j(f"s_spec_{th}")
+    de = s["decode"]
+    print(f"decode steplm f32 + int8 draft (K 4, exact greedy), {th} thread{'s' if th == '2' else ' '}: {de['tokens_per_s']:7.1f} tok/s, "
+          f"{de['accepted']} of {de['drafted']} proposals taken | vs torch {th} thread{'s' if th == '2' else ' '} {de['tokens_per_s'] / tor[int(th)]:.2f}x")
+    res[f"s_spec_{th}"] = de["tokens_per_s"]
 best = lambda w, th: max(res[f"s_{w}_{th}"], res[f"s_{w}_{th}b"])
 for w in ("f32", "bf16", "q8"):
     r1, r2 = best(w, "1") / tor[1], best(w, "2") / tor[2]
