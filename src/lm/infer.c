@@ -1,12 +1,16 @@
 /* infer.c - generation with a KV cache and the sampler.
  *
- * One forward routine serves prefill and decode: it takes N rows, each with
- * a cache slot and a position, writes their keys and values into the cache,
- * then attends over the slot's cache up to the row's position (causal by
- * construction). Prefill runs the prompt as N rows of slot 0 once; the G
- * samples then copy that prefix into their own slots and decode together,
- * one row per live sample per step, so the weights stream through memory once
- * per step for all G samples.
+ * A step takes N rows, each with a cache slot and a position, writes their
+ * keys and values into the cache, then attends over the slot's cache up to
+ * the row's position (causal by construction). Up to 16 rows (decode, short
+ * prompts, speculative checks) run in the decoding team: one parallel region,
+ * the decode kernels of matvec.c on packed weights; more rows (long prompts)
+ * run through sgemm on the fp32 master weights. Prefill runs the prompt as N
+ * rows of slot 0 once; the G samples then copy that prefix into their own
+ * slots and decode together, one row per live sample per step, so the
+ * weights stream through memory once per step for all G samples. Speculative
+ * greedy decoding (one sample) checks a draft's K proposals as one step of
+ * K + 1 rows.
  *
  * The sampler applies, in order: the logits hook, the repetition penalty,
  * then greedy argmax (temperature 0) or temperature, top-k, top-p and a draw
