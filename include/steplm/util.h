@@ -62,6 +62,12 @@ typedef struct sl_arena_mark { sl_arena_block *block; size_t used; size_t n_byte
 sl_arena_mark sl_arena_get_mark(const sl_arena *a);
 void sl_arena_reset(sl_arena *a, sl_arena_mark m);
 
+/* ---- growable arrays ------------------------------------------------------ */
+/* Make room in array *p (elements of elem bytes, capacity *cap) for element
+ * index n: when n >= *cap the capacity doubles (or becomes first). 0 on
+ * success; -1 on overflow or out of memory, leaving *p and *cap as they were. */
+int sl_grow(void **p, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* ---- growable byte buffer, always NUL-terminated ------------------------ */
 typedef struct sl_buf {
     char *data;

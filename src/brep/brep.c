@@ -28,16 +28,9 @@ void brep_free(brep *b) {
 
 void *brep_alloc(brep *b, size_t n) { return sl_arena_alloc(&b->arena, n ? n : 1); }
 
-/* grow array *p (element size sz) holding *n items with capacity *cap */
+/* room for item n of array *p (element size sz, capacity *cap); ids are uint32 */
 static int grow(void **p, size_t *cap, size_t n, size_t sz) {
-    if (n < *cap) return 0;
-    size_t nc = *cap ? *cap * 2 : 64;
-    if (nc > UINT32_MAX) return -1;
-    void *q = realloc(*p, nc * sz);
-    if (!q) return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
+    return n >= UINT32_MAX ? -1 : sl_grow(p, cap, n, sz, 64);
 }
 #define PUSH(arr, cnt, capi, val) \
     (grow((void **)&b->arr, &b->cap[capi], b->cnt, sizeof *b->arr) ? -1 \

@@ -715,12 +715,7 @@ static long read_poly_vertex(rd *r, uint64_t pid) {
 
 typedef struct cevec { brep_coedge *v; size_t n, cap; } cevec;
 static int ce_push(cevec *c, uint32_t edge, int rev, int32_t pcurve) {
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 32;
-        brep_coedge *p = realloc(c->v, nc * sizeof *p);
-        if (!p) return -1;
-        c->v = p; c->cap = nc;
-    }
+    if (sl_grow((void **)&c->v, &c->cap, c->n, sizeof *c->v, 32)) return -1;
     c->v[c->n].edge = edge;
     c->v[c->n].reversed = (uint8_t)rev;
     c->v[c->n].pcurve = pcurve;
@@ -962,12 +957,7 @@ static int is_solid_item(const rd *r, const p21_entity *e) {
  * polygons sampled from the boundary curves (straight edges between samples). */
 typedef struct pvec { vec3 *v; size_t n, cap; } pvec;
 static int pv_push(pvec *a, vec3 p) {
-    if (a->n == a->cap) {
-        size_t nc = a->cap ? 2 * a->cap : 64;
-        vec3 *q = realloc(a->v, nc * sizeof *q);
-        if (!q) return -1;
-        a->v = q; a->cap = nc;
-    }
+    if (sl_grow((void **)&a->v, &a->cap, a->n, sizeof *a->v, 64)) return -1;
     a->v[a->n++] = p;
     return 0;
 }
@@ -1404,12 +1394,7 @@ static const p21_part *rep_part(const rd *r, const p21_entity *e) {
 }
 
 static int add_link(graph *g, uint32_t child, uint32_t parent, const geom_xform *x) {
-    if (g->n_links == g->cap_links) {
-        size_t nc = g->cap_links ? 2 * g->cap_links : 64;
-        link *l = realloc(g->links, nc * sizeof *l);
-        if (!l) return -1;
-        g->links = l; g->cap_links = nc;
-    }
+    if (sl_grow((void **)&g->links, &g->cap_links, g->n_links, sizeof *g->links, 64)) return -1;
     link *l = &g->links[g->n_links++];
     l->child = child; l->parent = parent; l->x = *x;
     return 0;
@@ -1443,11 +1428,9 @@ static void add_wire(rd *r, const p21_entity *e, const geom_xform *x) {
             vec3 w = geom_xform_point(x, pts.v[k]);
             if (!isfinite(w.x) || !isfinite(w.y) || !isfinite(w.z)) continue;
             brep *b = r->b;
-            if (b->n_wire_pts == b->cap_wire_pts) {
-                size_t nc = b->cap_wire_pts ? 2 * b->cap_wire_pts : 256;
-                vec3 *nv = realloc(b->wire_pts, nc * sizeof *nv);
-                if (!nv) { r->oom = 1; break; }
-                b->wire_pts = nv; b->cap_wire_pts = nc;
+            if (sl_grow((void **)&b->wire_pts, &b->cap_wire_pts, b->n_wire_pts, sizeof *b->wire_pts, 256)) {
+                r->oom = 1;
+                break;
             }
             b->wire_pts[b->n_wire_pts++] = w;
         }

@@ -39,12 +39,9 @@ void build_profile_free(build_profile *p) {
 }
 
 static build_loop *new_loop(build_profile *p, sl_err *err) {
-    if (p->n_loops == p->cap) {
-        size_t nc = p->cap ? 2 * p->cap : 4;
-        build_loop *n = realloc(p->loops, nc * sizeof *n);
-        if (!n) { sl_err_set(err, SL_ERR_NOMEM, "out of memory"); return NULL; }
-        p->loops = n;
-        p->cap = nc;
+    if (sl_grow((void **)&p->loops, &p->cap, p->n_loops, sizeof *p->loops, 4)) {
+        sl_err_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
     }
     build_loop *l = &p->loops[p->n_loops++];
     memset(l, 0, sizeof *l);
@@ -52,12 +49,9 @@ static build_loop *new_loop(build_profile *p, sl_err *err) {
 }
 
 static build_seg *push_seg(build_loop *l, sl_err *err) {
-    if (l->n_segs == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 8;
-        build_seg *n = realloc(l->segs, nc * sizeof *n);
-        if (!n) { sl_err_set(err, SL_ERR_NOMEM, "out of memory"); return NULL; }
-        l->segs = n;
-        l->cap = nc;
+    if (sl_grow((void **)&l->segs, &l->cap, l->n_segs, sizeof *l->segs, 8)) {
+        sl_err_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
     }
     build_seg *s = &l->segs[l->n_segs++];
     memset(s, 0, sizeof *s);

@@ -45,13 +45,7 @@ static sl_status at(sl_err *err, sl_status st, const char *file, uint32_t line, 
 
 static int push(data_captions *c, const char *id, size_t n_id, const char *cap, size_t n_cap,
                 int describable, uint32_t line) {
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 256;
-        data_caption *nv = realloc(c->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        c->v = nv;
-        c->cap = nc;
-    }
+    if (sl_grow((void **)&c->v, &c->cap, c->n, sizeof *c->v, 256)) return -1;
     data_caption *r = &c->v[c->n];
     r->id = sl_arena_strndup(&c->arena, id, n_id);
     r->caption = sl_arena_strndup(&c->arena, cap, n_cap);

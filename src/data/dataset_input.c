@@ -25,13 +25,7 @@ void dataset_input_release(dataset_input *in) {
 }
 
 static dataset_item *push_item(dataset_input *in) {
-    if (in->n == in->cap) {
-        size_t nc = in->cap ? in->cap * 2 : 256;
-        dataset_item *nv = realloc(in->v, nc * sizeof *nv);
-        if (!nv) return NULL;
-        in->v = nv;
-        in->cap = nc;
-    }
+    if (sl_grow((void **)&in->v, &in->cap, in->n, sizeof *in->v, 256)) return NULL;
     dataset_item *it = &in->v[in->n++];
     memset(it, 0, sizeof *it);
     it->describable = 1;

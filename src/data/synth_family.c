@@ -93,13 +93,7 @@ static sl_status add_family(synth_set *s, size_t *cap, const char *dir, const ch
     for (size_t i = 0; i < s->n; i++)
         if (strlen(s->fams[i].name) == n_name && !memcmp(s->fams[i].name, name, n_name))
             return sl_err_set(err, SL_ERR_ARG, "family '%.*s' given twice", (int)n_name, name);
-    if (s->n == *cap) {
-        size_t nc = *cap ? 2 * *cap : 32;
-        synth_family *nf = realloc(s->fams, nc * sizeof *nf);
-        if (!nf) return sl_err_set(err, SL_ERR_NOMEM, "out of memory");
-        s->fams = nf;
-        *cap = nc;
-    }
+    if (sl_grow((void **)&s->fams, cap, s->n, sizeof *s->fams, 32)) return sl_err_set(err, SL_ERR_NOMEM, "out of memory");
     synth_family *f = &s->fams[s->n];
     memset(f, 0, sizeof *f);
     memcpy(f->name, name, n_name);

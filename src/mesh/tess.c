@@ -22,13 +22,7 @@ void tess_opts_default(tess_opts *o) {
 
 typedef struct ivec { uint32_t *v; size_t n, cap; } ivec;
 static int ivec_push(ivec *a, uint32_t x) {
-    if (a->n == a->cap) {
-        size_t nc = a->cap ? 2 * a->cap : 256;
-        uint32_t *p = realloc(a->v, nc * sizeof *p);
-        if (!p) return -1;
-        a->v = p;
-        a->cap = nc;
-    }
+    if (sl_grow((void **)&a->v, &a->cap, a->n, sizeof *a->v, 256)) return -1;
     a->v[a->n++] = x;
     return 0;
 }
@@ -76,13 +70,7 @@ static long vertex_id(solid_ctx *c, uint32_t v) {
 /* Parameters along an edge's curve, subdivided until deflection and angle hold. */
 typedef struct dvec { double *v; size_t n, cap; } dvec;
 static int dvec_push(dvec *a, double x) {
-    if (a->n == a->cap) {
-        size_t nc = a->cap ? 2 * a->cap : 64;
-        double *p = realloc(a->v, nc * sizeof *p);
-        if (!p) return -1;
-        a->v = p;
-        a->cap = nc;
-    }
+    if (sl_grow((void **)&a->v, &a->cap, a->n, sizeof *a->v, 64)) return -1;
     a->v[a->n++] = x;
     return 0;
 }
@@ -222,13 +210,7 @@ static int add_corr(solid_ctx *c, const geom_surf *S, int reversed, const cdt_tr
     double da = (4.0 / 3.0) * (sub - flat_a), dv = flat_a * hsum / 3;
     double edge = fmax(fmax(v3_dist(P[0], P[1]), v3_dist(P[1], P[2])), v3_dist(P[2], P[0]));
     if (!isfinite(da) || !isfinite(dv) || fabs(da) > 0.25 * flat_a || fabs(dv) > flat_a * edge) return 0;
-    if (c->n_corr == c->cap_corr) {
-        size_t nc = c->cap_corr ? 2 * c->cap_corr : 1024;
-        corr *x = realloc(c->corr, nc * sizeof *x);
-        if (!x) return -1;
-        c->corr = x;
-        c->cap_corr = nc;
-    }
+    if (sl_grow((void **)&c->corr, &c->cap_corr, c->n_corr, sizeof *c->corr, 1024)) return -1;
     corr *e = &c->corr[c->n_corr++];
     if (reversed) tri_key(id[0], id[2], id[1], e->v, &e->sign);
     else tri_key(id[0], id[1], id[2], e->v, &e->sign);
@@ -287,13 +269,7 @@ typedef struct bpt { uint32_t id; double u, v; vec3 p; int ce; uint32_t edge; } 
 typedef struct bloop { bpt *pts; size_t n, cap; double umin, umax, vmin, vmax; } bloop;
 
 static int bloop_push(bloop *l, bpt p) {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 64;
-        bpt *q = realloc(l->pts, nc * sizeof *q);
-        if (!q) return -1;
-        l->pts = q;
-        l->cap = nc;
-    }
+    if (sl_grow((void **)&l->pts, &l->cap, l->n, sizeof *l->pts, 64)) return -1;
     l->pts[l->n++] = p;
     return 0;
 }

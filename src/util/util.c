@@ -57,6 +57,21 @@ void sl_err_format(const sl_err *err, char *out, size_t n_out) {
 /* ---- buffer ----------------------------------------------------------- */
 void sl_buf_init(sl_buf *b) { memset(b, 0, sizeof *b); }
 
+int sl_grow(void **p, size_t *cap, size_t n, size_t elem, size_t first) {
+    if (n < *cap) return 0;
+    size_t nc = *cap ? *cap : (first ? first : 1);
+    while (nc <= n) {
+        if (nc > SIZE_MAX / 2) return -1;
+        nc *= 2;
+    }
+    if (elem && nc > SIZE_MAX / elem) return -1;
+    void *q = realloc(*p, nc * elem);
+    if (!q) return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
 void sl_buf_release(sl_buf *b) {
     free(b->data);
     memset(b, 0, sizeof *b);
