@@ -292,6 +292,18 @@ typedef struct acts {
     float *logits; /* (BT, V) */
 } acts;
 
+/* layer l's slices of the per-layer activations (the other fields as they are) */
+static acts acts_at_layer(const acts *a, int l, int B, int H, int T, int d, int kvd, int f) {
+    size_t BT = (size_t)B * T, L = (size_t)l;
+    acts r = *a;
+    r.res0 += L * BT * d; r.hn1 += L * BT * d; r.q += L * BT * d; r.y += L * BT * d;
+    r.res1 += L * BT * d; r.hn2 += L * BT * d;
+    r.k += L * BT * kvd; r.v += L * BT * kvd;
+    r.att += L * B * H * T * T;
+    r.h1 += L * BT * f; r.h3 += L * BT * f; r.gact += L * BT * f;
+    return r;
+}
+
 static size_t acts_layout(const lm_model *m, int B, int T, acts *a, float *base) {
     size_t L = m->c.n_layer, BT = (size_t)B * T, d = m->c.d, f = m->c.ffn, kvd = m->kvd;
     size_t H = m->c.n_head, V = m->c.vocab;
@@ -516,12 +528,9 @@ sl_status lm_model_forward(lm_model *m, const int32_t *ids, const int32_t *targe
     for (int i = 0; i < BT; i++) memcpy(a.res0 + (size_t)i * d, p->tok_emb + (size_t)ids[i] * d, sizeof(float) * d);
 
     for (int l = 0; l < c->n_layer; l++) {
-        float *x = a.res0 + (size_t)l * BT * d;
-        float *hn1 = a.hn1 + (size_t)l * BT * d, *q = a.q + (size_t)l * BT * d;
-        float *k = a.k + (size_t)l * BT * kvd, *v = a.v + (size_t)l * BT * kvd;
-        float *att = a.att + (size_t)l * B * H * T * T, *y = a.y + (size_t)l * BT * d;
-        float *res1 = a.res1 + (size_t)l * BT * d, *hn2 = a.hn2 + (size_t)l * BT * d;
-        float *h1 = a.h1 + (size_t)l * BT * f, *h3 = a.h3 + (size_t)l * BT * f, *g = a.gact + (size_t)l * BT * f;
+        acts al = acts_at_layer(&a, l, B, H, T, d, kvd, f);
+        float *x = al.res0, *hn1 = al.hn1, *q = al.q, *k = al.k, *v = al.v, *att = al.att, *y = al.y;
+        float *res1 = al.res1, *hn2 = al.hn2, *h1 = al.h1, *h3 = al.h3, *g = al.gact;
         lm_rmsnorm_fwd(x, p->attn_norm + (size_t)l * d, hn1, a.rstd1 + (size_t)l * BT, BT, d, c->norm_eps);
         proj_fwd(m, 0, l, hn1, p->wq + (size_t)l * d * d, q, BT, d, d);
         proj_fwd(m, 1, l, hn1, p->wk + (size_t)l * kvd * d, k, BT, d, kvd);
@@ -628,12 +637,9 @@ void lm_model_backward(lm_model *m, float loss_scale) {
     /* s.dres now holds d loss / d (output of the last layer) */
 
     for (int l = c->n_layer - 1; l >= 0; l--) {
-        float *x = a.res0 + (size_t)l * BT * d;
-        float *hn1 = a.hn1 + (size_t)l * BT * d, *q = a.q + (size_t)l * BT * d;
-        float *k = a.k + (size_t)l * BT * kvd, *v = a.v + (size_t)l * BT * kvd;
-        float *att = a.att + (size_t)l * B * H * T * T, *y = a.y + (size_t)l * BT * d;
-        float *res1 = a.res1 + (size_t)l * BT * d, *hn2 = a.hn2 + (size_t)l * BT * d;
-        float *h1 = a.h1 + (size_t)l * BT * f, *h3 = a.h3 + (size_t)l * BT * f, *g = a.gact + (size_t)l * BT * f;
+        acts al = acts_at_layer(&a, l, B, H, T, d, kvd, f);
+        float *x = al.res0, *hn1 = al.hn1, *q = al.q, *k = al.k, *v = al.v, *att = al.att, *y = al.y;
+        float *res1 = al.res1, *hn2 = al.hn2, *h1 = al.h1, *h3 = al.h3, *g = al.gact;
         /* MLP: xn = res1 + w2(g); dres flows to res1 directly */
         proj_bwd(m, &s, 6, l, g, p->w2 + (size_t)l * d * f, gp->w2 + (size_t)l * d * f, s.dres, s.dh1, 0.0f, BT, f, d);
         /* s.dh1 holds dg; split into dh1 (gate) and dh3 (up) */
