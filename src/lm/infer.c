@@ -280,6 +280,30 @@ static void attend_row(float *q, const float *kt, int S, const float *vb, int kv
     for (int e = 0; e < hd; e++) y[e] /= sum;
 }
 
+/* the token embeddings of N rows into x */
+static void embed_rows(const lm_model *m, const int32_t *tok, int N, float *x) {
+    int d = m->c.d;
+    for (int i = 0; i < N; i++) memcpy(x + (size_t)i * d, m->p.tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
+}
+
+/* key / value elements [e0, e1) of one row into layer l's cache (slot, position) */
+static void cache_put(kv_cache *kc, int l, int kvd, int slot, int pos, const float *k, const float *v, int e0, int e1) {
+    size_t layer = (size_t)l * kc->G * kc->S * kvd;
+    float *kt = kc->k + layer + (size_t)slot * kvd * kc->S + pos;   /* keys transposed: element e at e S */
+    for (int e = e0; e < e1; e++) kt[(size_t)e * kc->S] = k[e];
+    memcpy(kc->v + layer + ((size_t)slot * kc->S + pos) * kvd + e0, v + e0, sizeof(float) * (size_t)(e1 - e0));
+}
+
+/* one query head of one row over its slot's cache of layer l (kv head kh) into y */
+static void attend_cached(const lm_model *m, const kv_cache *kc, int l, int slot, int pos, int kh, float *q, float *sc,
+                          float *y) {
+    int kvd = m->kvd, hd = m->hd;
+    size_t layer = (size_t)l * kc->G * kc->S * kvd;
+    const float *kb = kc->k + layer + ((size_t)slot * kvd + (size_t)kh * hd) * kc->S;
+    const float *vb = kc->v + layer + (size_t)slot * kc->S * kvd + (size_t)kh * hd;
+    attend_row(q, kb, kc->S, vb, kvd, pos + 1, hd, 1.0f / sqrtf((float)hd), sc, y);
+}
+
 /* Run N > MV_MAX_ROWS rows (token tok[i], cache slot slot[i], position
  * pos[i]); logits for the last n_out rows land in w->logits (n_out, V). */
 static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer_ws *w, const int32_t *tok, const int *slot,
@@ -287,8 +311,7 @@ static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
     const lm_config *c = &m->c;
     int d = c->d, f = c->ffn, kvd = m->kvd, H = c->n_head, hd = m->hd, grp = H / c->n_kv_head;
     const lm_params *p = &m->p;
-    float scale = 1.0f / sqrtf((float)hd);
-    for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
+    embed_rows(m, tok, N, w->x);
     for (int l = 0; l < c->n_layer; l++) {
         lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, w->hn, NULL, N, d, c->norm_eps);
         proj(m, w, 0, l, w->hn, w->q, N);
@@ -296,21 +319,12 @@ static void forward_rows(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
         proj(m, w, 2, l, w->hn, w->v, N);
         lm_rope(w->q, N, d, H, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
         lm_rope(w->k, N, kvd, c->n_kv_head, hd, pos, 0, m->rope_cos, m->rope_sin, 1.0f);
-        float *kl = kc->k + (size_t)l * kc->G * kc->S * kvd, *vl = kc->v + (size_t)l * kc->G * kc->S * kvd;
-        for (int i = 0; i < N; i++) {
-            size_t o = ((size_t)slot[i] * kc->S + pos[i]) * kvd;
-            float *kt = kl + (size_t)slot[i] * kvd * kc->S + pos[i];
-            for (int e = 0; e < kvd; e++) kt[(size_t)e * kc->S] = w->k[(size_t)i * kvd + e];
-            memcpy(vl + o, w->v + (size_t)i * kvd, sizeof(float) * kvd);
-        }
+        for (int i = 0; i < N; i++) cache_put(kc, l, kvd, slot[i], pos[i], w->k + (size_t)i * kvd, w->v + (size_t)i * kvd, 0, kvd);
 #pragma omp parallel for schedule(static) num_threads(w->n_thr) if ((double)N * H * (pos[N - 1] + 1) * hd > 4e6)
         for (int ih = 0; ih < N * H; ih++) {
-            int i = ih / H, h = ih % H, kh = h / grp, np = pos[i] + 1;
-            float *sc = w->att + (size_t)omp_get_thread_num() * kc->S;
-            float *qv = w->q + (size_t)i * d + (size_t)h * hd;
-            const float *kb = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * kc->S;
-            const float *vb = vl + (size_t)slot[i] * kc->S * kvd + (size_t)kh * hd;
-            attend_row(qv, kb, kc->S, vb, kvd, np, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
+            int i = ih / H, h = ih % H;
+            attend_cached(m, kc, l, slot[i], pos[i], h / grp, w->q + (size_t)i * d + (size_t)h * hd,
+                          w->att + (size_t)omp_get_thread_num() * kc->S, w->y + (size_t)i * d + (size_t)h * hd);
         }
         proj(m, w, 3, l, w->y, w->hn, N);
         for (size_t i = 0; i < (size_t)N * d; i++) w->x[i] += w->hn[i];
@@ -392,16 +406,14 @@ static void forward_team(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
     const lm_config *c = &m->c;
     int d = c->d, f = c->ffn, kvd = m->kvd, H = c->n_head, KH = c->n_kv_head, hd = m->hd, grp = H / KH, S = kc->S;
     const lm_params *p = &m->p;
-    float scale = 1.0f / sqrtf((float)hd);
     double macs = (double)N * ((double)c->n_layer * ((double)d * (2 * d + 2 * kvd) + 3.0 * d * f) + (double)d * c->vocab);
     int nt = macs >= TEAM_MIN_MACS ? w->n_thr : 1;
-    for (int i = 0; i < N; i++) memcpy(w->x + (size_t)i * d, p->tok_emb + (size_t)tok[i] * d, sizeof(float) * d);
+    embed_rows(m, tok, N, w->x);
 #pragma omp parallel num_threads(nt)
     {
         int t = omp_get_thread_num(), tn = omp_get_num_threads();
         float *hn = w->hn_t + (size_t)t * w->team_rows * d, *sc = w->att + (size_t)t * S;
         for (int l = 0; l < c->n_layer; l++) {
-            float *kl = kc->k + (size_t)l * kc->G * S * kvd, *vl = kc->v + (size_t)l * kc->G * S * kvd;
             lm_rmsnorm_fwd(w->x, p->attn_norm + (size_t)l * d, hn, NULL, N, d, c->norm_eps);
             team_proj(m, w, dw, 0, l, hn, w->q, N, t, tn);
             team_proj(m, w, dw, 1, l, hn, w->k, N, t, tn);
@@ -411,22 +423,17 @@ static void forward_team(lm_model *m, const dec_weights *dw, kv_cache *kc, infer
             int nu = N * KH;
             for (int u = nu * t / tn; u < nu * (t + 1) / tn; u++) {
                 int i = u / KH, kh = u % KH;
-                float *kv = w->k + (size_t)i * kvd + (size_t)kh * hd;
-                lm_rope(kv, 1, hd, 1, hd, pos + i, 0, m->rope_cos, m->rope_sin, 1.0f);
-                float *kt = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * S + pos[i];
-                for (int e = 0; e < hd; e++) kt[(size_t)e * S] = kv[e];
-                memcpy(vl + ((size_t)slot[i] * S + pos[i]) * kvd + (size_t)kh * hd, w->v + (size_t)i * kvd + (size_t)kh * hd,
-                       sizeof(float) * hd);
+                float *kr = w->k + (size_t)i * kvd;
+                lm_rope(kr + (size_t)kh * hd, 1, hd, 1, hd, pos + i, 0, m->rope_cos, m->rope_sin, 1.0f);
+                cache_put(kc, l, kvd, slot[i], pos[i], kr, w->v + (size_t)i * kvd, kh * hd, (kh + 1) * hd);
             }
 #pragma omp barrier
             nu = N * H;
             for (int u = nu * t / tn; u < nu * (t + 1) / tn; u++) {
-                int i = u / H, h = u % H, kh = h / grp;
+                int i = u / H, h = u % H;
                 float *qv = w->q + (size_t)i * d + (size_t)h * hd;
                 lm_rope(qv, 1, hd, 1, hd, pos + i, 0, m->rope_cos, m->rope_sin, 1.0f);
-                const float *kb = kl + ((size_t)slot[i] * kvd + (size_t)kh * hd) * S;
-                const float *vb = vl + (size_t)slot[i] * S * kvd + (size_t)kh * hd;
-                attend_row(qv, kb, S, vb, kvd, pos[i] + 1, hd, scale, sc, w->y + (size_t)i * d + (size_t)h * hd);
+                attend_cached(m, kc, l, slot[i], pos[i], h / grp, qv, sc, w->y + (size_t)i * d + (size_t)h * hd);
             }
 #pragma omp barrier
             team_proj(m, w, dw, 3, l, w->y, w->o, N, t, tn);
