@@ -50,12 +50,7 @@ static long face_angles(const brep *b, const brep_face *f, const geom_surf *s, d
         if (!l->n_coedges && l->vertex >= 0 && (size_t)l->vertex < b->n_verts) {
             vec3 p = b->verts[l->vertex].p;
             if (!*have_p0) { *p0 = p; *have_p0 = 1; }
-            if ((size_t)n + 1 > *cap) {
-                size_t c = *cap ? 2 * *cap : 256;
-                double *t = realloc(*ang, c * sizeof *t);
-                if (!t) return -1;
-                *ang = t, *cap = c;
-            }
+            if (sl_grow((void **)ang, cap, (size_t)n, sizeof **ang, 256)) return -1;
             (*ang)[n++] = angle_about(&s->f, p);
         }
         for (uint32_t ci = 0; ci < l->n_coedges; ci++) {
@@ -63,13 +58,7 @@ static long face_angles(const brep *b, const brep_face *f, const geom_surf *s, d
             if (ei >= b->n_edges) continue;
             const brep_edge *e = &b->edges[ei];
             int ns = e->curve < 0 || b->curves[e->curve]->kind == GEOM_CURVE_LINE ? 1 : ROUND_SAMPLES;
-            if ((size_t)(n + ns + 1) > *cap) {
-                size_t c = *cap ? *cap : 256;
-                while (c < (size_t)(n + ns + 1)) c *= 2;
-                double *t = realloc(*ang, c * sizeof *t);
-                if (!t) return -1;
-                *ang = t, *cap = c;
-            }
+            if (sl_grow((void **)ang, cap, (size_t)(n + ns), sizeof **ang, 256)) return -1;
             for (int k = 0; k <= ns; k++) {
                 vec3 p = brep_edge_point(b, e, (double)k / ns);
                 if (!isfinite(p.x) || !isfinite(p.y) || !isfinite(p.z)) continue;
