@@ -615,10 +615,34 @@ static double pc_dist2(const geom_surf *S, const geom_curve *C, double t, vec3 p
  * surface points further from the samples than twice the inversion's worst
  * residual plus the deflection. On a periodic surface the PCURVE's values move by
  * whole periods to the inverted ones. */
+/* The parameter in [ta, tb] of 2D curve C whose point on S lies nearest p: the best
+ * of 65 grid points, refined by golden section over the grid steps around it. uv and
+ * *dist get that point's surface parameters and its distance to p. */
+static double pcurve_nearest(const geom_surf *S, const geom_curve *C, double ta, double tb, vec3 p, double uv[2],
+                             double *dist) {
+    enum { NG = 64 };
+    double best = INFINITY;
+    int jb = 0;
+    for (int j = 0; j <= NG; j++) {
+        double d = pc_dist2(S, C, ta + (tb - ta) * j / NG, p, uv);
+        if (d < best) { best = d; jb = j; }
+    }
+    double lo = ta + (tb - ta) * (jb > 0 ? jb - 1 : 0) / NG, hi = ta + (tb - ta) * (jb < NG ? jb + 1 : NG) / NG;
+    const double g = 0.6180339887498949;
+    double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+    double f1 = pc_dist2(S, C, x1, p, uv), f2 = pc_dist2(S, C, x2, p, uv);
+    for (int it = 0; it < 48 && hi - lo > 1e-13 * (tb - ta); it++) {
+        if (f1 < f2) { hi = x2; x2 = x1; f2 = f1; x1 = hi - g * (hi - lo); f1 = pc_dist2(S, C, x1, p, uv); }
+        else { lo = x1; x1 = x2; f1 = f2; x2 = lo + g * (hi - lo); f2 = pc_dist2(S, C, x2, p, uv); }
+    }
+    double t = 0.5 * (lo + hi);
+    *dist = sqrt(pc_dist2(S, C, t, p, uv));
+    return t;
+}
+
 static void use_pcurves(solid_ctx *c, const geom_surf *S, const brep_loop *L, bloop *bl, const double *res) {
     const brep *b = c->b;
     double defl = c->o->deflection_mm;
-    enum { NG = 64 };
     for (uint32_t k = 0; k < L->n_coedges; k++) {
         const brep_coedge *ce = &b->coedges[L->first_coedge + k];
         if (ce->pcurve < 0 || (size_t)ce->pcurve >= b->n_curves) continue;
@@ -640,24 +664,7 @@ static void use_pcurves(solid_ctx *c, const geom_surf *S, const brep_loop *L, bl
         if (!sp) continue;
         double worst_pc = 0;
         for (size_t i = i0; i < i1; i++) {
-            vec3 p = bl->pts[i].p;
-            double uv[2], best = INFINITY;
-            int jb = 0;
-            for (int j = 0; j <= NG; j++) {
-                double d = pc_dist2(S, C, ta + (tb - ta) * j / NG, p, uv);
-                if (d < best) { best = d; jb = j; }
-            }
-            /* golden section on the two grid steps around the best grid point */
-            double lo = ta + (tb - ta) * (jb > 0 ? jb - 1 : 0) / NG, hi = ta + (tb - ta) * (jb < NG ? jb + 1 : NG) / NG;
-            const double g = 0.6180339887498949;
-            double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-            double f1 = pc_dist2(S, C, x1, p, uv), f2 = pc_dist2(S, C, x2, p, uv);
-            for (int it = 0; it < 48 && hi - lo > 1e-13 * (tb - ta); it++) {
-                if (f1 < f2) { hi = x2; x2 = x1; f2 = f1; x1 = hi - g * (hi - lo); f1 = pc_dist2(S, C, x1, p, uv); }
-                else { lo = x1; x1 = x2; f1 = f2; x2 = lo + g * (hi - lo); f2 = pc_dist2(S, C, x2, p, uv); }
-            }
-            double t = 0.5 * (lo + hi);
-            double d = sqrt(pc_dist2(S, C, t, p, uv));
+            double uv[2], d, t = pcurve_nearest(S, C, ta, tb, bl->pts[i].p, uv, &d);
             size_t q = i - i0;
             sp[3 * q] = t; sp[3 * q + 1] = uv[0]; sp[3 * q + 2] = uv[1];
             worst_pc = fmax(worst_pc, d);
