@@ -1,11 +1,13 @@
 /* brep_util.c - STEP file -> B-rep -> mesh -> properties, for `mesh` and `props`. */
 #include "brep_util.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "steplm/brep.h"
 #include "steplm/p21.h"
 #include "steplm/tess.h"
@@ -15,9 +17,8 @@ int brep_cli_tess_option(const char *flag, const char *value, brep_cli_opts *o) 
                 : !strcmp(flag, "--rel")        ? &o->deflection_rel
                 : !strcmp(flag, "--angle")      ? &o->angle_rad : NULL;
     if (!dst) return 0;
-    char *end;
-    double d = strtod(value, &end);
-    if (end == value || *end || !(d > 0)) return -1;
+    double d;
+    if (cli_parse_double(value, 0, DBL_MAX, &d) || !(d > 0)) return -1;
     *dst = d;
     return 1;
 }
