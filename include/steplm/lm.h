@@ -194,7 +194,7 @@ float *lm_lora_tensor(lm_model *m, int i, char *name, size_t n_name, int shape[2
 typedef int (*lm_logits_hook)(void *ctx, int g, const int32_t *gen, int n_gen, float *logits, int V);
 
 /* Precision of the weights during generation. The lower ones are copies
- * made per lm_generate call (the fp32 master weights are untouched);
+ * made per lm_generate call, or once per lm_decoder (the fp32 master weights are untouched);
  * activations, sums and the KV cache stay fp32 ("weight-only"). They halve /
  * quarter the bytes a decode step streams; greedy tokens can differ from
  * fp32 where the top logits are close (untrained models). Prefill of more
@@ -241,6 +241,17 @@ typedef struct lm_generation {
 } lm_generation;
 void lm_generation_release(lm_generation *g);
 
+/* The weights decoding reads (packed fp32, or bf16 / int8 copies, and a draft
+ * copy for speculative decoding) prepared once for several generations; valid
+ * while the model's weights stay as they are. lm_generate prepares and frees
+ * one per call. lm_decoder_generate is lm_generate with a prepared decoder: the
+ * options' weights (and draft_weights when draft_k > 0) must be the ones it
+ * was made for. */
+typedef struct lm_decoder lm_decoder;
+sl_status lm_decoder_new(lm_model *m, lm_weights weights, int with_draft, lm_weights draft_weights, lm_decoder **out,
+                         sl_err *err);
+void lm_decoder_free(lm_decoder *d);
+
 /* Generate opts->n_samples continuations of one prompt with a KV cache: the
  * prompt is prefilled once and its cache copied to every sample; live
  * samples decode together as one batch. The stop token is not included in
@@ -249,6 +260,8 @@ void lm_generation_release(lm_generation *g);
  * Caller releases *out with lm_generation_release. */
 sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm_sample_opts *opts,
                       lm_generation *out, sl_err *err);
+sl_status lm_decoder_generate(lm_decoder *d, const int32_t *prompt, int n_prompt, const lm_sample_opts *opts,
+                              lm_generation *out, sl_err *err);
 /* Pick a token from logits (modified in place) per opts; seen = tokens for the
  * repetition penalty (applied once per distinct token, HF style: divide a
  * positive logit, multiply a negative one). scratch: 2 V floats. */

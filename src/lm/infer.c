@@ -570,9 +570,59 @@ static int argmax(const float *x, int n) {
     return b;
 }
 
+/* the weights decoding reads, prepared once for any number of generations */
+struct lm_decoder {
+    lm_model *m;
+    lm_weights weights, draft_weights;
+    int has_draft;
+    dec_weights dw, dd;
+    double prep_s;            /* time the copies took */
+};
+
+sl_status lm_decoder_new(lm_model *m, lm_weights weights, int with_draft, lm_weights draft_weights, lm_decoder **out,
+                         sl_err *err) {
+    *out = NULL;
+    lm_decoder *d = calloc(1, sizeof *d);
+    if (!d) return sl_err_set(err, SL_ERR_NOMEM, "out of memory for the decoder");
+    double t0 = sl_time_sec();
+    d->m = m;
+    d->weights = weights;
+    d->draft_weights = draft_weights;
+    if (dw_init(&d->dw, m, weights)) { free(d); return sl_err_set(err, SL_ERR_NOMEM, "out of memory for the decode weights"); }
+    if (with_draft && dw_init(&d->dd, m, draft_weights)) {
+        dw_free(&d->dw);
+        free(d);
+        return sl_err_set(err, SL_ERR_NOMEM, "out of memory for the draft weights");
+    }
+    d->has_draft = with_draft;
+    d->prep_s = sl_time_sec() - t0;
+    *out = d;
+    return SL_OK;
+}
+
+void lm_decoder_free(lm_decoder *d) {
+    if (!d) return;
+    dw_free(&d->dw);
+    if (d->has_draft) dw_free(&d->dd);
+    free(d);
+}
+
 sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm_sample_opts *o, lm_generation *out,
                       sl_err *err) {
     memset(out, 0, sizeof *out);
+    lm_decoder *d;
+    sl_status st = lm_decoder_new(m, o->weights, o->draft_k > 0, o->draft_weights, &d, err);
+    if (st) return st;
+    st = lm_decoder_generate(d, prompt, n_prompt, o, out, err);
+    if (!st) out->prefill_s += d->prep_s;   /* the copies count as prefill time */
+    lm_decoder_free(d);
+    return st;
+}
+
+sl_status lm_decoder_generate(lm_decoder *dec, const int32_t *prompt, int n_prompt, const lm_sample_opts *o,
+                              lm_generation *out, sl_err *err) {
+    memset(out, 0, sizeof *out);
+    lm_model *m = dec->m;
     const lm_config *c = &m->c;
     int G = o->n_samples, V = c->vocab;
     if (G < 1 || G > 4096) return sl_err_set(err, SL_ERR_ARG, "n_samples %d out of range", G);
@@ -584,6 +634,8 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
         return sl_err_set(err, SL_ERR_ARG, "draft_k %d out of range [0, %d]", o->draft_k, MV_MAX_ROWS - 1);
     if (spec && (o->temperature > 0 || G != 1))
         return sl_err_set(err, SL_ERR_ARG, "speculative decoding is greedy and for one sample (temperature 0, n_samples 1)");
+    if (o->weights != dec->weights || (spec && (!dec->has_draft || o->draft_weights != dec->draft_weights)))
+        return sl_err_set(err, SL_ERR_ARG, "the decoder was prepared for other weights than the options ask for");
     for (int i = 0; i < n_prompt; i++)
         if (prompt[i] < 0 || prompt[i] >= V) return sl_err_set(err, SL_ERR_INVALID, "prompt token %d out of range", prompt[i]);
     int max_new = o->max_new < 0 ? 0 : o->max_new;
@@ -609,13 +661,9 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     int32_t *draft = malloc(sizeof(int32_t) * (o->draft_k + 1));
     int ok = kc.k && kc.v && slot && pos && live && tok && scratch && lg && rng && text && seen && out->tokens &&
              out->n_tokens && out->stop_reason && draft && (!spec || (kd.k && kd.v));
-    int have_w = 0, have_dw = 0, have_dd = 0;
+    int have_w = 0;
     if (ok) ok = have_w = !ws_init(&w, m, wrows, S);
-    dec_weights dw = {0}, dd = {0};
-    double t_conv = sl_time_sec();   /* a low-precision copy counts as prefill time */
-    if (ok) ok = have_dw = !dw_init(&dw, m, o->weights);
-    if (ok && spec) ok = have_dd = !dw_init(&dd, m, o->draft_weights);
-    t_conv = sl_time_sec() - t_conv;
+    const dec_weights *dw = &dec->dw, *dd = &dec->dd;
     for (int g = 0; ok && g < G; g++) {
         out->tokens[g] = malloc(sizeof(int32_t) * (max_new + 1));
         seen[g] = malloc(sizeof(int32_t) * (n_prompt + max_new + 1));
@@ -626,8 +674,6 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
     }
     if (!ok) {
         if (have_w) ws_free(&w);
-        if (have_dw) dw_free(&dw);
-        if (have_dd) dw_free(&dd);
         free(kd.k); free(kd.v); free(draft);
         free(kc.k); free(kc.v); free(slot); free(pos); free(live); free(tok); free(scratch); free(lg); free(rng);
         if (seen) for (int g = 0; g < G; g++) free(seen[g]);
@@ -640,8 +686,8 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
 
     double t0 = sl_time_sec();
     for (int i = 0; i < n_prompt; i++) { slot[i] = 0; pos[i] = i; tok[i] = prompt[i]; }
-    if (spec) forward_step(m, &dd, &kd, &w, tok, slot, pos, n_prompt, 1);   /* before the model's: w.logits */
-    forward_step(m, &dw, &kc, &w, tok, slot, pos, n_prompt, 1);
+    if (spec) forward_step(m, dd, &kd, &w, tok, slot, pos, n_prompt, 1);   /* before the model's: w.logits */
+    forward_step(m, dw, &kc, &w, tok, slot, pos, n_prompt, 1);
     for (int l = 0; l < c->n_layer; l++)
         for (int g = 1; g < G; g++) {
             size_t base = (size_t)l * G * S * m->kvd, n = (size_t)n_prompt * m->kvd;
@@ -650,7 +696,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
             memcpy(kc.v + base + (size_t)g * S * m->kvd, kc.v + base, sizeof(float) * n);
         }
     double t1 = sl_time_sec();
-    out->prefill_s = t1 - t0 + t_conv;
+    out->prefill_s = t1 - t0;
     gen_state gs = {o, out, seen, text, rng, lg, scratch, V, n_prompt, max_new};
     if (spec) {
         /* P: position of t, the last token chosen, not yet run through the model;
@@ -667,11 +713,11 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
                 /* the draft catches up on the chosen tokens (normally t alone), then proposes */
                 int nc = P - dvalid + 1;
                 for (int i = 0; i < nc; i++) { slot[i] = 0; pos[i] = dvalid + i; tok[i] = seen[0][dvalid + i]; }
-                forward_step(m, &dd, &kd, &w, tok, slot, pos, nc, 1);
+                forward_step(m, dd, &kd, &w, tok, slot, pos, nc, 1);
                 draft[0] = argmax(w.logits, V);
                 for (int j = 1; j < k; j++) {
                     slot[0] = 0; pos[0] = P + j; tok[0] = draft[j - 1];
-                    forward_step(m, &dd, &kd, &w, tok, slot, pos, 1, 1);
+                    forward_step(m, dd, &kd, &w, tok, slot, pos, 1, 1);
                     draft[j] = argmax(w.logits, V);
                 }
                 dvalid = P + k;
@@ -679,7 +725,7 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
             }
             /* the model on t and the k proposals at once: row r gives the logits of position P + r + 1 */
             for (int i = 0; i <= k; i++) { slot[i] = 0; pos[i] = P + i; tok[i] = i ? draft[i - 1] : t; }
-            forward_step(m, &dw, &kc, &w, tok, slot, pos, k + 1, k + 1);
+            forward_step(m, dw, &kc, &w, tok, slot, pos, k + 1, k + 1);
             out->n_decoded += k + 1;
             int r = 0;
             for (; r <= k; r++) {
@@ -721,18 +767,16 @@ sl_status lm_generate(lm_model *m, const int32_t *prompt, int n_prompt, const lm
                 for (int r = 0; r < n_live; r++) out->stop_reason[live[r]] = 4;
                 break;
             }
-            forward_step(m, &dw, &kc, &w, tok, slot, pos, n_live, n_live);
+            forward_step(m, dw, &kc, &w, tok, slot, pos, n_live, n_live);
             out->n_decoded += n_live;
             cur_pos++;
         }
     }
     out->decode_s = sl_time_sec() - t1;
     free(kd.k); free(kd.v); free(draft);
-    if (spec) dw_free(&dd);
     free(kc.k); free(kc.v); free(slot); free(pos); free(live); free(tok); free(scratch); free(lg); free(rng);
     for (int g = 0; g < G; g++) { free(seen[g]); sl_buf_release(&text[g]); }
     free(seen); free(text);
     ws_free(&w);
-    dw_free(&dw);
     return SL_OK;
 }

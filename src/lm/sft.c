@@ -451,10 +451,12 @@ out:
 sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_data *d, lm_weights weights,
                              int *n_exact, int *exact, sl_err *err) {
     *n_exact = 0;
+    lm_decoder *dec;
+    sl_status st = lm_decoder_new(m, weights, 0, LM_WEIGHTS_F32, &dec, err);   /* the weights prepared once */
+    if (st) return st;
     sl_buf want, got;
     sl_buf_init(&want);
     sl_buf_init(&got);
-    sl_status st = SL_OK;
     for (size_t i = 0; i < d->n; i++) {
         int np = d->n_prompt[i], nt = d->n_ids[i] - np;
         if (exact) exact[i] = 0;
@@ -468,7 +470,7 @@ sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_
         o.stop_token = LM_TOK_EOT;
         o.weights = weights;
         lm_generation g;
-        if ((st = lm_generate(m, d->ids[i], np, &o, &g, err))) break;
+        if ((st = lm_decoder_generate(dec, d->ids[i], np, &o, &g, err))) break;
         sl_buf_clear(&want);
         sl_buf_clear(&got);
         lm_tokenizer_decode(tok, d->ids[i] + np, (size_t)body, &want, NULL);
@@ -479,5 +481,6 @@ sl_status lm_sft_exact_match(lm_model *m, const lm_tokenizer *tok, const lm_sft_
     }
     sl_buf_release(&want);
     sl_buf_release(&got);
+    lm_decoder_free(dec);
     return st;
 }
